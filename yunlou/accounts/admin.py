@@ -1,0 +1,54 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from yunlou.accounts.models import Membership, Organization, User
+from yunlou.core.phone import normalize_phone
+
+
+class UserAdminForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "phone", "title", "avatar"]
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        return normalize_phone(phone) if phone else ""
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserAdminForm
+    list_display = ["username", "display_name", "masked_phone", "is_staff", "is_active"]
+    search_fields = ["username", "display_name"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("Profile"), {"fields": ["display_name", "phone", "title", "avatar"]}),
+    ]
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, user):
+        return user.masked_phone
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["projects"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "is_active"]
+    list_filter = ["organization", "role", "is_active"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["projects"]

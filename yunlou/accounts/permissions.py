@@ -1,0 +1,28 @@
+"""What each staff role may do. Selectors and services ask here; templates ask through `staff.can`."""
+
+from yunlou.accounts.models import Role
+
+VIEW_CATALOGUE = "catalogue.view"
+MANAGE_CATALOGUE = "catalogue.manage"
+VIEW_GRID = "grid.view"
+CHANGE_UNIT_STATUS = "grid.change_status"
+IMPORT_PRICE_LIST = "price_list.import"
+EXPORT_PRICE_LIST = "price_list.export"
+VIEW_AUDIT_LOG = "audit.view"
+
+_EVERY_STAFF = {VIEW_CATALOGUE, VIEW_GRID}
+_MANAGING = _EVERY_STAFF | {MANAGE_CATALOGUE, CHANGE_UNIT_STATUS, IMPORT_PRICE_LIST, EXPORT_PRICE_LIST,
+                            VIEW_AUDIT_LOG}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(_MANAGING),
+    Role.MANAGER: frozenset(_MANAGING),
+    Role.CONSULTANT: frozenset(_EVERY_STAFF),
+    Role.RECEPTIONIST: frozenset(_EVERY_STAFF),
+    Role.CHANNEL: frozenset(_EVERY_STAFF),
+    Role.FINANCE: frozenset(_EVERY_STAFF | {EXPORT_PRICE_LIST, VIEW_AUDIT_LOG}),
+}
+
+
+def role_allows(role: str, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

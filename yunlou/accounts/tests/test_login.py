@@ -1,0 +1,56 @@
+import pytest
+
+from yunlou.accounts.models import Role
+from yunlou.accounts.tests.factories import OrganizationFactory, make_staff
+
+
+@pytest.fixture
+def manager(db):
+    return make_staff(role=Role.MANAGER, organization=OrganizationFactory(), username="liu", phone="13900000002")
+
+
+def login(client, username, password="secret-pass-123"):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_staff_log_in_with_username(client, manager):
+    response = login(client, "liu")
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+
+
+def test_staff_log_in_with_their_mobile_number(client, manager):
+    response = login(client, "139 0000 0002")
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_a_wrong_password_is_refused_in_chinese(client, manager):
+    response = login(client, "liu", "wrong-password")
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.content.decode()
+
+
+def test_the_account_locks_after_five_failures(client, manager):
+    for _ in range(5):
+        login(client, "liu", "wrong-password")
+    response = login(client, "liu")  # even the right password is refused while locked
+    assert response.status_code == 429
+    assert "账号已锁定" in response.content.decode()
+
+
+def test_the_django_admin_speaks_chinese(client, db):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "用户名" in response.content.decode()
+
+
+def test_english_is_available_through_the_language_switch(client, manager):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Staff login" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/login/"})
+    assert "员工登录" in client.get("/accounts/login/").content.decode()
+
+
+def test_a_browser_set_to_english_still_gets_chinese_first(client, db):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "员工登录" in page.content.decode()

@@ -1,0 +1,84 @@
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.security import django_auth
+
+from yunlou.accounts.permissions import VIEW_GRID
+from yunlou.accounts.staff import request_staff
+from yunlou.catalogue import selectors
+from yunlou.catalogue.schemas import (
+    BuildingOut,
+    ErrorOut,
+    FloorPlanOut,
+    GridOut,
+    ProjectDetailOut,
+    ProjectOut,
+    UnitOut,
+    UnitQuery,
+    UnitStatusValue,
+)
+from yunlou.core.errors import Forbidden
+
+router = Router(tags=["catalogue"])
+
+
+class Page(PageNumberPagination):
+    def __init__(self, **kwargs):
+        super().__init__(page_size=20, max_page_size=100, **kwargs)
+
+
+@router.get("/projects", response=list[ProjectOut], summary="Projects (published ones for the public)")
+@paginate(Page)
+def project_list(request: HttpRequest, q: str = Query("", max_length=50)):
+    projects = selectors.project_list(staff=request_staff(request), search=q)
+    return [ProjectOut.from_project(request, p) for p in projects]
+
+
+@router.get("/projects/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut})
+def project_detail(request: HttpRequest, project_id: int):
+    project = selectors.project_get(staff=request_staff(request), project_id=project_id)
+    return {**ProjectOut.from_project(request, project), "description": project.description}
+
+
+@router.get("/projects/{project_id}/buildings", response={200: list[BuildingOut], 404: ErrorOut})
+def building_list(request: HttpRequest, project_id: int):
+    return selectors.building_list(staff=request_staff(request), project_id=project_id)
+
+
+@router.get("/projects/{project_id}/floor-plans", response={200: list[FloorPlanOut], 404: ErrorOut})
+def floor_plan_list(request: HttpRequest, project_id: int):
+    return selectors.floor_plan_list(staff=request_staff(request), project_id=project_id)
+
+
+@router.get("/buildings/{building_id}", response={200: BuildingOut, 404: ErrorOut})
+def building_detail(request: HttpRequest, building_id: int):
+    return selectors.building_get(staff=request_staff(request), building_id=building_id)
+
+
+@router.get("/units", response=list[UnitOut], summary="Units, filtered; the public sees units on sale only")
+@paginate(Page)
+def unit_list(request: HttpRequest, filters: Query[UnitQuery]):
+    return selectors.unit_list(staff=request_staff(request), filters=selectors.UnitFilters(**filters.dict()))
+
+
+@router.get(
+    "/buildings/{building_id}/grid",
+    response={200: GridOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=django_auth,
+    summary="Sales control grid (销控表) of a building; staff only",
+)
+def building_grid(request: HttpRequest, building_id: int, floor_plan_id: int | None = None,
+                  status: UnitStatusValue | None = None):
+    staff = request_staff(request)
+    if staff is None or not staff.can(VIEW_GRID):
+        raise Forbidden(_("Only staff of this organisation may see the sales control grid."))
+    grid = selectors.building_grid(staff=staff, building_id=building_id, floor_plan_id=floor_plan_id, status=status)
+    return {
+        **{name: getattr(grid, name) for name in (
+            "positions", "counts", "total_units", "on_sale_units", "sold_units", "sell_through", "sold_area",
+            "sold_amount", "available_amount")},
+        "building": grid.building,
+        "project_id": grid.project.pk,
+        "rows": grid.rows,
+    }

@@ -1,0 +1,161 @@
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
+
+from yunlou.catalogue.models import UnitStatus
+
+UnitStatusValue = Literal["not_for_sale", "available", "held", "subscribed", "signed"]
+
+
+def media_url(request, file) -> str | None:
+    return request.build_absolute_uri(file.url) if file else None
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    district: str
+    address: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    price_min: int | None = Field(description="lowest total price, fen")
+    price_max: int | None = Field(description="highest total price, fen")
+    price_range_label: str
+    average_unit_price: int | None = Field(description="average price per m², fen")
+    sales_phone: str
+    status: str
+    status_label: str
+    tags: list[str]
+    cover: str | None
+
+    @staticmethod
+    def from_project(request, project) -> dict:
+        return {
+            **{name: getattr(project, name) for name in (
+                "id", "name", "district", "address", "latitude", "longitude", "price_min", "price_max",
+                "price_range_label", "average_unit_price", "sales_phone", "status", "tags")},
+            "status_label": project.get_status_display(),
+            "cover": media_url(request, project.cover),
+        }
+
+
+class ProjectDetailOut(ProjectOut):
+    description: str
+
+
+class BuildingOut(Schema):
+    id: int
+    project_id: int
+    number: str
+    name: str
+    floors: int
+    units_per_floor: int
+
+    @staticmethod
+    def resolve_name(building) -> str:
+        return str(building)
+
+
+class FloorPlanOut(Schema):
+    id: int
+    project_id: int
+    name: str
+    rooms: int
+    halls: int
+    bathrooms: int
+    layout_label: str
+    gross_area: Decimal
+    net_area: Decimal | None
+    orientation: str
+    drawing: str | None
+
+    @staticmethod
+    def resolve_drawing(plan, context) -> str | None:
+        return media_url(context["request"], plan.drawing)
+
+
+class UnitOut(Schema):
+    id: int
+    building_id: int
+    code: str
+    floor: int
+    position: int
+    floor_plan_id: int | None
+    floor_plan_name: str | None
+    area: Decimal
+    list_price: int = Field(description="total list price, fen")
+    unit_price: int = Field(description="price per m², fen")
+    status: UnitStatusValue
+    status_label: str
+
+    @staticmethod
+    def resolve_floor_plan_name(unit) -> str | None:
+        return unit.floor_plan.name if unit.floor_plan else None
+
+    @staticmethod
+    def resolve_status_label(unit) -> str:
+        return str(UnitStatus(unit.status).label)
+
+
+class UnitQuery(Schema):
+    project_id: int | None = None
+    building_id: int | None = None
+    floor_plan_id: int | None = None
+    status: UnitStatusValue | None = None
+    price_min: int | None = Field(None, ge=0, description="fen")
+    price_max: int | None = Field(None, ge=0, description="fen")
+    area_min: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
+    area_max: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
+
+
+class GridCellOut(BaseModel):
+    # A plain pydantic model: ninja's Schema wraps every object in a getter, which for the 320 cells
+    # of a tower costs more than the rest of the request.
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    floor_plan_id: int | None
+    floor_plan_name: str | None
+    area: Decimal
+    list_price: int
+    unit_price: int
+    status: UnitStatusValue
+    is_match: bool
+
+
+class GridRowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    floor: int
+    cells: list[GridCellOut | None]
+
+
+class StatusCountOut(Schema):
+    status: UnitStatusValue
+    label: str
+    count: int
+    share: float
+
+
+class GridOut(Schema):
+    building: BuildingOut
+    project_id: int
+    positions: list[int]
+    rows: list[GridRowOut]
+    counts: list[StatusCountOut]
+    total_units: int
+    on_sale_units: int
+    sold_units: int
+    sell_through: float
+    sold_area: Decimal
+    sold_amount: int = Field(description="fen")
+    available_amount: int = Field(description="fen")
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None

@@ -1,0 +1,72 @@
+"""Two people act on the same unit at the same instant: exactly one wins, on real parallel connections."""
+
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+from yunlou.catalogue.models import Unit, UnitStatus
+from yunlou.catalogue.services import unit_status_change, unit_transition
+from yunlou.core.errors import Conflict
+from yunlou.core.models import AuditLog
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="row locks and parallel connections are proven on PostgreSQL (CI's first run)"),
+]
+
+
+def race(*actions):
+    """Run each action in its own thread and connection, released together; collect results or errors."""
+    barrier = threading.Barrier(len(actions))
+    outcomes = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait()
+            outcomes[index] = action()
+        except Exception as exc:  # the loser's exception is the point of the test
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_a_manager_taking_a_unit_off_sale_and_a_buyer_holding_it_cannot_both_win(building, manager):
+    unit = building.units.get(code="3-0201")
+
+    def take_off_sale():
+        return unit_status_change(staff=manager, unit_id=unit.pk, to_status=UnitStatus.NOT_FOR_SALE)
+
+    def hold():
+        with transaction.atomic():
+            locked = Unit.objects.select_for_update().get(pk=unit.pk)
+            return unit_transition(unit=locked, to_status=UnitStatus.HELD)
+
+    for _ in range(5):
+        Unit.objects.filter(pk=unit.pk).update(status=UnitStatus.AVAILABLE)
+        AuditLog.objects.all().delete()
+        outcomes = race(take_off_sale, hold)
+        winners = [o for o in outcomes if not isinstance(o, Exception)]
+        losers = [o for o in outcomes if isinstance(o, Exception)]
+        assert len(winners) == 1 and len(losers) == 1
+        assert isinstance(losers[0], Conflict)
+        final = Unit.objects.get(pk=unit.pk).status
+        assert final in {UnitStatus.NOT_FOR_SALE, UnitStatus.HELD}
+        # the audit log records a status change only when the manager's change is the one that happened
+        assert AuditLog.objects.filter(action="unit.status_change").count() == (final == UnitStatus.NOT_FOR_SALE)
+
+
+def test_two_managers_changing_one_unit_record_one_change(building, manager):
+    unit = building.units.get(code="3-0302")
+    outcomes = race(*[lambda: unit_status_change(staff=manager, unit_id=unit.pk,
+                                                 to_status=UnitStatus.NOT_FOR_SALE)] * 2)
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    assert AuditLog.objects.filter(action="unit.status_change", target_id=str(unit.pk)).count() == 1

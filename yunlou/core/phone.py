@@ -1,0 +1,38 @@
+"""Mainland China mobile numbers: normalising, validating and masking."""
+
+import re
+
+from django.utils.translation import gettext as _
+
+from yunlou.core.errors import ValidationFailed
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_SEPARATORS = re.compile(r"[\s\-()]")
+
+
+def normalize_phone(raw: str, *, field: str = "phone") -> str:
+    """Return the 11-digit number, accepting spaces, dashes and a +86/0086 prefix; raise otherwise."""
+    value = _SEPARATORS.sub("", str(raw or ""))
+    for prefix in ("+86", "0086"):
+        if value.startswith(prefix):
+            value = value[len(prefix) :]
+    if not _MOBILE.match(value):
+        raise ValidationFailed(_("Enter an 11-digit mainland mobile number."), field=field)
+    return value
+
+
+def is_valid_phone(raw: str) -> bool:
+    try:
+        normalize_phone(raw)
+    except ValidationFailed:
+        return False
+    return True
+
+
+def mask_phone(phone: str, *, keep_tail: int = 4) -> str:
+    """前三后四 (138****5678) by default; keep_tail=6 gives 前三后六 (138**345678)."""
+    if not phone:
+        return ""
+    if len(phone) != 11:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (8 - keep_tail) + phone[-keep_tail:]

@@ -1,0 +1,229 @@
+"""The demo data: one developer, two projects, staff for every role, media drawn by code.
+
+Idempotent: records are found by their natural keys and created only when missing, media files are
+drawn only when absent, and unit statuses are set only when a building's units are first created.
+"""
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from yunlou.accounts.models import Membership, Organization, Role, User
+from yunlou.catalogue.models import (
+    Building,
+    FloorPlan,
+    PanoramaHotspot,
+    PanoramaScene,
+    PhotoCategory,
+    Project,
+    ProjectPhoto,
+    ProjectStatus,
+    ProjectVideo,
+    Unit,
+    UnitStatus,
+)
+from yunlou.catalogue.services import building_generate_units, project_refresh_price_range
+from yunlou.demo import media
+
+DEMO_PASSWORD = "demo12345"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    name: str
+    role: str
+    phone: str
+
+
+STAFF = [
+    DemoLogin("admin", "系统管理员", Role.ADMIN, "13900000001"),
+    DemoLogin("manager", "刘建国", Role.MANAGER, "13900000002"),
+    DemoLogin("wang", "王磊", Role.CONSULTANT, "13900000003"),
+    DemoLogin("chen", "陈晓雯", Role.CONSULTANT, "13900000004"),
+    DemoLogin("reception", "周敏", Role.RECEPTIONIST, "13900000005"),
+    DemoLogin("channel", "孙浩", Role.CHANNEL, "13900000006"),
+    DemoLogin("finance", "郑丽", Role.FINANCE, "13900000007"),
+]
+ORIENTATION_LABELS = {"S": "朝南", "NS": "南北通透", "SE": "东南朝向"}
+TITLES = {Role.CONSULTANT: "金牌置业顾问", Role.MANAGER: "案场经理", Role.RECEPTIONIST: "前台接待"}
+
+# (key used in the buildings' position strings, name, rooms, halls, bathrooms, gross m², net m², orientation)
+YUNQI_PLANS = [
+    ("A", "A户型", 2, 2, 1, "76.00", "60.20", "S"),
+    ("B", "B户型", 3, 2, 2, "89.00", "70.50", "NS"),
+    ("C", "C户型", 3, 2, 2, "105.00", "83.60", "NS"),
+    ("D", "D户型", 4, 2, 2, "128.00", "102.30", "NS"),
+    ("E", "E户型", 4, 2, 3, "143.00", "114.80", "SE"),
+]
+# (number, floors, plans by position, base price per m² in yuan, floor premium per m² in yuan)
+YUNQI_BUILDINGS = [
+    ("1", 18, "ABBA", 30_500, 120),
+    ("3", 26, "BCCB", 31_200, 110),
+    ("5", 25, "ABCCBA", 31_800, 100),
+    ("6", 25, "CDEEDC", 32_000, 100),
+    ("8", 40, "ABCDDCBA", 32_600, 90),
+]
+BINJIANG_PLANS = [
+    ("T", "叠拼T1", 4, 2, 3, "168.00", "136.00", "S"),
+    ("Y", "洋房Y1", 3, 2, 2, "118.00", "95.00", "NS"),
+]
+BINJIANG_BUILDINGS = [("11", 8, "YY", 41_000, 300), ("12", 8, "YY", 41_500, 300), ("15", 4, "TT", 46_000, 500)]
+
+
+def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
+    with transaction.atomic():
+        organization, _ = Organization.objects.get_or_create(
+            name="云栖置业集团有限公司", defaults={"short_name": "云栖置业"}
+        )
+        yunqi = _project(
+            organization, name="云栖府", district="杭州·余杭区", address="杭州市余杭区文一西路与良睦路交叉口",
+            latitude=Decimal("30.289200"), longitude=Decimal("120.006500"), sales_phone="0571-8888 6666",
+            status=ProjectStatus.ON_SALE, tags=["现房在售", "地铁沿线", "精装交付", "南北通透"],
+            description=(
+                "云栖府位于未来科技城核心区，地铁5号线良睦路站步行约600米。社区由5栋高层组成，"
+                "主力户型76–143㎡，南北通透，精装交付；小区中央约8000㎡园林，配建幼儿园与社区商业。"
+            ),
+        )
+        binjiang = _project(
+            organization, name="滨江悦府", district="杭州·滨江区", address="杭州市滨江区江南大道与伟业路交叉口",
+            latitude=Decimal("30.208900"), longitude=Decimal("120.211600"), sales_phone="0571-8666 5555",
+            status=ProjectStatus.UPCOMING, tags=["低密洋房", "一线江景", "即将开盘"],
+            description="滨江悦府为低密度洋房与叠拼社区，容积率1.6，南向临江，预计明年春季开盘。",
+        )
+        _catalogue(yunqi, YUNQI_PLANS, YUNQI_BUILDINGS, status_picker=_yunqi_status)
+        _catalogue(binjiang, BINJIANG_PLANS, BINJIANG_BUILDINGS, status_picker=lambda *args: UnitStatus.NOT_FOR_SALE)
+        logins = _staff(organization, projects=[yunqi, binjiang])
+    if with_media:
+        # Media files are written outside the transaction: they are files, and drawing them takes seconds.
+        _media(yunqi, seed=1)
+        _media(binjiang, seed=2)
+    return logins
+
+
+def _project(organization: Organization, *, name: str, **fields) -> Project:
+    project, created = Project.objects.get_or_create(
+        organization=organization, name=name, defaults={**fields, "is_published": True}
+    )
+    return project
+
+
+def _catalogue(project: Project, plans, buildings, *, status_picker) -> None:
+    plan_by_letter: dict[str, FloorPlan] = {}
+    for order, (key, name, rooms, halls, bathrooms, gross, net, orientation) in enumerate(plans):
+        plan_by_letter[key], _ = FloorPlan.objects.get_or_create(
+            project=project, name=name,
+            defaults={"rooms": rooms, "halls": halls, "bathrooms": bathrooms, "gross_area": Decimal(gross),
+                      "net_area": Decimal(net), "orientation": orientation, "sort_order": order},
+        )
+    for order, (number, floors, letters, base_price, premium) in enumerate(buildings):
+        building, _ = Building.objects.get_or_create(
+            project=project, number=number,
+            defaults={"name": f"{number}号楼", "floors": floors, "units_per_floor": len(letters), "sort_order": order},
+        )
+        if building.units.exists():
+            continue
+        units = building_generate_units(
+            staff=None, building=building,
+            floor_plans_by_position={i + 1: plan_by_letter[letter] for i, letter in enumerate(letters)},
+            price_per_sqm=base_price * 100, floor_premium_per_sqm=premium * 100,
+        )
+        rng = random.Random(f"{project.name}-{number}")
+        now = timezone.now()
+        for unit in units:
+            unit.status = status_picker(building, unit, rng)
+            unit.status_changed_at = now
+        Unit.objects.bulk_update(units, ["status", "status_changed_at"], batch_size=500)
+    project_refresh_price_range(project=project)
+
+
+def _yunqi_status(building: Building, unit: Unit, rng: random.Random) -> str:
+    """A sales history that reads true: building 1 nearly sold out, 3 and 8 selling, 5 and 6 awaiting launch."""
+    if building.number in {"5", "6"}:
+        return UnitStatus.NOT_FOR_SALE
+    if building.number == "3" and unit.code == "3-1502":
+        return UnitStatus.AVAILABLE  # the unit of the buyer's journey in JOURNEYS.md
+    if unit.floor == building.floors:
+        return UnitStatus.NOT_FOR_SALE  # top floors kept back by the developer (预留)
+    sold_share = {"1": 0.9, "3": 0.55, "8": 0.35}[building.number]
+    # Lower floors sold first, as they usually do in a tower priced up by floor.
+    sold_share *= 1.25 - 0.5 * (unit.floor / building.floors)
+    draw = rng.random()
+    if draw < sold_share * 0.7:
+        return UnitStatus.SIGNED
+    if draw < sold_share:
+        return UnitStatus.SUBSCRIBED
+    if draw < sold_share + 0.03:
+        return UnitStatus.HELD
+    return UnitStatus.AVAILABLE
+
+
+def _staff(organization: Organization, *, projects: list[Project]) -> list[DemoLogin]:
+    for login in STAFF:
+        user = User.objects.filter(username=login.username).first() or User(username=login.username)
+        user.display_name = login.name
+        user.phone = login.phone
+        user.title = TITLES.get(login.role, "")
+        user.is_staff = user.is_superuser = login.role == Role.ADMIN
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        membership, _ = Membership.objects.get_or_create(
+            user=user, is_active=True, defaults={"organization": organization, "role": login.role}
+        )
+        if login.role != Role.ADMIN:
+            membership.projects.set(projects)
+    return STAFF
+
+
+def _save_file(field, name: str, content: bytes) -> None:
+    field.save(name, ContentFile(content), save=False)
+
+
+def _media(project: Project, *, seed: int) -> None:
+    if not project.cover:
+        _save_file(project.cover, f"cover-{project.pk}.jpg",
+                   media.project_photo(title=project.name, kind="exterior", seed=seed))
+        project.save(update_fields=["cover"])
+    if not project.photos.exists():
+        for order, (kind, caption, category) in enumerate([
+            ("exterior", f"{project.name} 鸟瞰效果图", PhotoCategory.RENDERING),
+            ("garden", "中央园林效果图", PhotoCategory.RENDERING),
+            ("lobby", "入户大堂效果图", PhotoCategory.RENDERING),
+            ("showflat", "样板间 · 客厅", PhotoCategory.SHOW_FLAT),
+        ]):
+            photo = ProjectPhoto(project=project, caption=caption, category=category, sort_order=order,
+                                 width=1600, height=900)
+            _save_file(photo.image, f"photo-{project.pk}-{order}.jpg",
+                       media.project_photo(title=caption, kind=kind, seed=seed + order))
+            photo.save()
+    if not project.videos.exists():
+        video = ProjectVideo(project=project, title=f"{project.name} 宣传片", duration_seconds=6)
+        _save_file(video.file, f"video-{project.pk}.mp4", media.promo_video(title=project.name, seconds=6))
+        _save_file(video.poster, f"video-{project.pk}.jpg", media.video_poster(title=project.name))
+        video.save()
+    for plan in project.floor_plans.filter(drawing=""):
+        _save_file(plan.drawing, f"plan-{plan.pk}.png", media.floor_plan_drawing(
+            name=plan.name, rooms=plan.rooms, halls=plan.halls, bathrooms=plan.bathrooms,
+            gross_area=plan.gross_area, orientation=ORIENTATION_LABELS.get(plan.orientation, ""), seed=plan.pk))
+        plan.save(update_fields=["drawing"])
+    if not project.panorama_scenes.exists():
+        _panorama_tour(project, seed=seed)
+
+
+def _panorama_tour(project: Project, *, seed: int) -> None:
+    plan = project.floor_plans.filter(rooms=3).first()
+    living = PanoramaScene(project=project, floor_plan=plan, key="living", title="客厅", is_entry=True, sort_order=0)
+    bedroom = PanoramaScene(project=project, floor_plan=plan, key="bedroom", title="主卧", sort_order=1)
+    for scene in (living, bedroom):
+        _save_file(scene.image, f"pano-{project.pk}-{scene.key}.jpg", media.panorama_scene(kind=scene.key, seed=seed))
+        scene.save()
+    living_yaw, living_pitch = media.door_direction("living")
+    bedroom_yaw, bedroom_pitch = media.door_direction("bedroom")
+    PanoramaHotspot.objects.create(scene=living, target_scene=bedroom, yaw=living_yaw, pitch=living_pitch,
+                                   text="进入主卧")
+    PanoramaHotspot.objects.create(scene=bedroom, target_scene=living, yaw=bedroom_yaw, pitch=bedroom_pitch,
+                                   text="返回客厅")

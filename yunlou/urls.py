@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from django.views.static import serve
+
+from yunlou.api import api
+from yunlou.core import views as core_views
+
+admin.site.site_header = settings.ADMIN_SITE_HEADER
+admin.site.site_title = settings.ADMIN_SITE_HEADER
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("yunlou.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/audit/", core_views.audit_log, name="audit_log"),
+    path("staff/", include("yunlou.catalogue.urls")),
+    path("", RedirectView.as_view(pattern_name="catalogue:staff_home", permanent=False)),
+]
+
+if settings.SERVE_MEDIA:
+    # Uploaded media straight from disk, for the demo and tests; production serves it from storage.
+    urlpatterns += [
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
