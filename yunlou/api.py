@@ -7,11 +7,20 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from yunlou.catalogue.api import router as catalogue_router
 from yunlou.core.errors import DomainError
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 as is: Chinese names stay readable and 30–50 % shorter than as \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="Yunlou 云楼 API",
     version="1.0.0",
     description="在线售楼处接口。Money is in integer fen (分); areas in m²; times in ISO 8601 with offset.",

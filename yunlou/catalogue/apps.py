@@ -6,3 +6,14 @@ class CatalogueConfig(AppConfig):
     name = "yunlou.catalogue"
     label = "catalogue"
     verbose_name = _("Catalogue")
+
+    def ready(self):
+        from yunlou.catalogue.models import UnitStatus
+        from yunlou.core.audit import register_audit_action
+
+        register_audit_action("unit.status_change", _("Unit status changed"), fields={"status": _("Status")},
+                              values={"status": dict(UnitStatus.choices)})
+        register_audit_action("price_list.import", _("Price list imported"), fields={
+            "file": _("File"), "created": _("Units created"), "updated": _("Units repriced"),
+            "unchanged": _("Units unchanged")})
+        register_audit_action("building.generate_units", _("Units generated"), fields={"units": _("Units")})

@@ -7,6 +7,21 @@ from django.http import HttpRequest
 
 from yunlou.core.models import AuditLog
 
+# What each action code means to a person reading the log, and how to name the values it records.
+# Apps register their actions in AppConfig.ready().
+ACTION_LABELS: dict[str, str] = {}
+FIELD_LABELS: dict[str, str] = {}
+VALUE_LABELS: dict[str, dict[str, str]] = {}
+
+
+def register_audit_action(
+    action: str, label: str, *, fields: dict[str, str] | None = None, values: dict[str, dict[str, str]] | None = None
+) -> None:
+    ACTION_LABELS[action] = label
+    FIELD_LABELS.update(fields or {})
+    for field_name, labels in (values or {}).items():
+        VALUE_LABELS.setdefault(field_name, {}).update(labels)
+
 
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:

@@ -36,12 +36,22 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
 
+    @property
+    def action_label(self) -> str:
+        from yunlou.core.audit import ACTION_LABELS
+
+        return str(ACTION_LABELS.get(self.action, self.action))
+
     def change_lines(self, limit: int = 6) -> list[str]:
-        """The changes as short readable lines: `status: available → not_for_sale`, big lists summarised."""
+        """The changes as short readable lines (`状态: 可售 → 不可售`), big lists summarised."""
+        from yunlou.core.audit import FIELD_LABELS, VALUE_LABELS
+
         lines = []
-        for key, value in self.changes.items():
+        for field_name, value in self.changes.items():
+            key = FIELD_LABELS.get(field_name, field_name)
+            names = VALUE_LABELS.get(field_name, {})
             if isinstance(value, list) and len(value) == 2 and not any(isinstance(v, list | dict) for v in value):
-                before, after = ("—" if v is None else v for v in value)
+                before, after = ("—" if v is None else str(names.get(v, v)) for v in value)
                 lines.append(f"{key}: {before} → {after}")
             elif isinstance(value, list | dict):
                 items = list(value)[:limit]

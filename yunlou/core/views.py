@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from yunlou.accounts.permissions import VIEW_AUDIT_LOG
 from yunlou.accounts.staff import staff_required
+from yunlou.core.audit import ACTION_LABELS
 from yunlou.core.selectors import audit_log_list
 
 
@@ -53,4 +54,6 @@ def healthz(request):
 def audit_log(request):
     entries = audit_log_list(staff=request.staff, action=request.GET.get("action", "")[:64])
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {"page": page, "action": request.GET.get("action", "")})
+    actions = sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda item: item[1])
+    return render(request, "core/audit_log.html",
+                  {"page": page, "action": request.GET.get("action", ""), "actions": actions})

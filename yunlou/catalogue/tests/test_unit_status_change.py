@@ -57,3 +57,12 @@ def test_consultants_may_not_change_status(building, consultant):
 def test_another_organisations_manager_cannot_find_the_unit(building, outsider):
     with pytest.raises(NotFound):
         unit_status_change(staff=outsider, unit_id=building.units.first().pk, to_status=UnitStatus.NOT_FOR_SALE)
+
+
+def test_the_audit_log_page_reads_the_change_in_words(client, building, manager):
+    unit = building.units.get(code="3-0201")
+    unit_status_change(staff=manager, unit_id=unit.pk, to_status=UnitStatus.NOT_FOR_SALE, note="开发商预留")
+    client.force_login(manager.user)
+    page = client.get("/staff/audit/?action=unit.status_change").content.decode()
+    assert "修改房源状态" in page and "3-0201" in page
+    assert "状态: 可售 → 不可售" in page and "开发商预留" in page
