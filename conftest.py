@@ -1,5 +1,6 @@
 import os
 import shutil
+from decimal import Decimal
 
 import pytest
 
@@ -37,3 +38,61 @@ def artifacts_dir():
     path = os.path.join(os.path.dirname(__file__), "artifacts")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+# --- the domain every app's tests share: one developer's project, its staff, and an outsider ---
+
+@pytest.fixture
+def project(db):
+    from yunlou.accounts.tests.factories import OrganizationFactory
+    from yunlou.catalogue.tests.factories import ProjectFactory
+
+    return ProjectFactory(organization=OrganizationFactory(name="云栖置业集团"), name="云栖府")
+
+
+@pytest.fixture
+def plans(project):
+    from yunlou.catalogue.tests.factories import FloorPlanFactory
+
+    return [
+        FloorPlanFactory(project=project, name="A户型", rooms=2, gross_area=Decimal("76"), net_area=Decimal("60")),
+        FloorPlanFactory(project=project, name="B户型", rooms=3, gross_area=Decimal("89"), net_area=Decimal("70.5")),
+    ]
+
+
+@pytest.fixture
+def building(project, plans):
+    from yunlou.catalogue.tests.factories import building_with_units
+
+    return building_with_units(project=project, number="3", floors=4, units_per_floor=2, plans=plans)
+
+
+def _staff(role, project, **fields):
+    from yunlou.accounts.tests.factories import make_staff
+
+    return make_staff(role=role, organization=project.organization, projects=[project], **fields)
+
+
+@pytest.fixture
+def manager(project):
+    return _staff("manager", project, display_name="刘经理")
+
+
+@pytest.fixture
+def consultant(project):
+    return _staff("consultant", project, display_name="王磊", phone="13900000003")
+
+
+@pytest.fixture
+def second_consultant(project):
+    return _staff("consultant", project, display_name="陈晓雯", phone="13900000004")
+
+
+@pytest.fixture
+def outsider(db):
+    """A manager of another developer company."""
+    from yunlou.accounts.tests.factories import make_staff
+    from yunlou.catalogue.tests.factories import ProjectFactory
+
+    other = ProjectFactory(name="别家楼盘")
+    return make_staff(role="manager", organization=other.organization, projects=[other])

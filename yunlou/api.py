@@ -11,6 +11,7 @@ from ninja.renderers import JSONRenderer
 
 from yunlou.catalogue.api import router as catalogue_router
 from yunlou.core.errors import DomainError
+from yunlou.showroom.api import router as showroom_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -57,3 +58,4 @@ def not_found(request, exc):
 
 
 api.add_router("/", catalogue_router)
+api.add_router("/", showroom_router)

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "yunlou.core",
     "yunlou.accounts",
     "yunlou.catalogue",
+    "yunlou.crm",
+    "yunlou.showroom",
     "yunlou.demo",
 ]
 
@@ -47,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "yunlou.showroom.middleware.VisitorMiddleware",
 ]
 
 ROOT_URLCONF = "yunlou.urls"
@@ -138,6 +141,10 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "yunlou.accounts.sms.ConsoleSmsBackend")
+# The demo shows the SMS code on the page so that nobody needs a phone; never in production.
+SMS_CODE_ON_PAGE = DEBUG and SMS_BACKEND.endswith("ConsoleSmsBackend")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")

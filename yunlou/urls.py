@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from django.views.static import serve
 
 from yunlou.api import api
@@ -18,7 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/audit/", core_views.audit_log, name="audit_log"),
     path("staff/", include("yunlou.catalogue.urls")),
-    path("", RedirectView.as_view(pattern_name="catalogue:staff_home", permanent=False)),
+    path("", include("yunlou.showroom.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -16,6 +16,7 @@ class User(AbstractUser):
     phone_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     title = models.CharField(_("job title"), max_length=50, blank=True)
     avatar = models.ImageField(_("photo"), upload_to="avatars/", blank=True)
+    wechat_qr = models.ImageField(_("WeChat QR code"), upload_to="avatars/wechat/", blank=True)
 
     objects = UserManager()
 

@@ -17,6 +17,7 @@ from yunlou.catalogue.schemas import (
     UnitOut,
     UnitQuery,
     UnitStatusValue,
+    media_url,
 )
 from yunlou.core.errors import Forbidden
 
@@ -35,10 +36,35 @@ def project_list(request: HttpRequest, q: str = Query("", max_length=50)):
     return [ProjectOut.from_project(request, p) for p in projects]
 
 
-@router.get("/projects/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut})
+@router.get("/projects/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut},
+            summary="A project with its photos, videos, VR scenes and mortgage defaults")
 def project_detail(request: HttpRequest, project_id: int):
     project = selectors.project_get(staff=request_staff(request), project_id=project_id)
-    return {**ProjectOut.from_project(request, project), "description": project.description}
+    media = selectors.project_media(project=project)
+    return {
+        **ProjectOut.from_project(request, project),
+        "description": project.description,
+        "highlights": project.highlights,
+        "site_plan": media_url(request, project.site_plan),
+        "photos": [
+            {"id": p.pk, "url": media_url(request, p.image), "caption": p.caption, "category": p.category,
+             "width": p.width, "height": p.height} for p in media.photos
+        ],
+        "videos": [
+            {"id": v.pk, "title": v.title, "url": media_url(request, v.file), "poster": media_url(request, v.poster),
+             "duration_seconds": v.duration_seconds} for v in media.videos
+        ],
+        "panorama_scenes": [
+            {"key": s.key, "title": s.title, "url": media_url(request, s.image), "initial_yaw": s.initial_yaw,
+             "initial_pitch": s.initial_pitch, "is_entry": s.is_entry,
+             "hotspots": [{"yaw": h.yaw, "pitch": h.pitch, "text": h.text, "target_scene": h.target_scene.key}
+                          for h in s.hotspots.all()]}
+            for s in media.panorama_scenes
+        ],
+        "mortgage": {"lpr_five_year": project.lpr_five_year, "commercial_rate": project.commercial_rate,
+                     "provident_fund_rate": project.provident_fund_rate,
+                     "default_down_payment_percent": project.default_down_payment_percent},
+    }
 
 
 @router.get("/projects/{project_id}/buildings", response={200: list[BuildingOut], 404: ErrorOut})
@@ -46,7 +72,8 @@ def building_list(request: HttpRequest, project_id: int):
     return selectors.building_list(staff=request_staff(request), project_id=project_id)
 
 
-@router.get("/projects/{project_id}/floor-plans", response={200: list[FloorPlanOut], 404: ErrorOut})
+@router.get("/projects/{project_id}/floor-plans", response={200: list[FloorPlanOut], 404: ErrorOut},
+            summary="Floor plans with how many of their units are available now")
 def floor_plan_list(request: HttpRequest, project_id: int):
     return selectors.floor_plan_list(staff=request_staff(request), project_id=project_id)
 

@@ -40,7 +40,18 @@ class Project(models.Model):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     description = models.TextField(_("description"), blank=True)
     cover = models.ImageField(_("cover image"), upload_to="projects/covers/", blank=True)
+    highlights = models.JSONField(_("highlights"), default=list, blank=True)
+    site_plan = models.ImageField(_("site plan"), upload_to="projects/site_plans/", blank=True)
     is_published = models.BooleanField(_("published"), default=False)
+    # Mortgage calculator defaults (房贷计算器): the commercial rate follows the 5-year LPR plus the city's
+    # spread in basis points (for first homes often negative); the provident fund rate is set nationally.
+    lpr_five_year = models.DecimalField(_("5-year LPR (%)"), max_digits=4, decimal_places=2, default=Decimal("3.50"))
+    commercial_spread_bp = models.SmallIntegerField(_("commercial loan spread over LPR (bp)"), default=0)
+    provident_fund_rate = models.DecimalField(_("provident fund loan rate (%)"), max_digits=4, decimal_places=2,
+                                              default=Decimal("2.85"))
+    default_down_payment_percent = models.PositiveSmallIntegerField(
+        _("default down payment (%)"), default=30, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -62,6 +73,10 @@ class Project(models.Model):
         return self.name
 
     @property
+    def commercial_rate(self) -> Decimal:
+        return self.lpr_five_year + Decimal(self.commercial_spread_bp) / 100
+
+    @property
     def price_range_label(self) -> str:
         if self.price_min is None:
             return ""
@@ -79,6 +94,15 @@ class Building(models.Model):
     floors = models.PositiveSmallIntegerField(_("floors above ground"), validators=[MinValueValidator(1)])
     units_per_floor = models.PositiveSmallIntegerField(_("units per floor"), validators=[MinValueValidator(1)])
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Where the building stands on the project's site plan, as fractions of the image (0–1).
+    site_x = models.FloatField(_("site plan x"), null=True, blank=True,
+                               validators=[MinValueValidator(0), MaxValueValidator(1)])
+    site_y = models.FloatField(_("site plan y"), null=True, blank=True,
+                               validators=[MinValueValidator(0), MaxValueValidator(1)])
+    site_width = models.FloatField(_("site plan width"), null=True, blank=True,
+                                   validators=[MinValueValidator(0), MaxValueValidator(1)])
+    site_height = models.FloatField(_("site plan height"), null=True, blank=True,
+                                    validators=[MinValueValidator(0), MaxValueValidator(1)])
 
     class Meta:
         verbose_name = _("building")

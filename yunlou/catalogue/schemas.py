@@ -41,8 +41,55 @@ class ProjectOut(Schema):
         }
 
 
+class PhotoOut(Schema):
+    id: int
+    url: str
+    caption: str
+    category: str
+    width: int | None
+    height: int | None
+
+
+class VideoOut(Schema):
+    id: int
+    title: str
+    url: str
+    poster: str | None
+    duration_seconds: int | None
+
+
+class HotspotOut(Schema):
+    yaw: float
+    pitch: float
+    text: str
+    target_scene: str = Field(description="key of the scene the hotspot leads to")
+
+
+class PanoramaSceneOut(Schema):
+    key: str
+    title: str
+    url: str = Field(description="equirectangular image")
+    initial_yaw: float
+    initial_pitch: float
+    is_entry: bool
+    hotspots: list[HotspotOut]
+
+
+class MortgageDefaultsOut(Schema):
+    lpr_five_year: Decimal
+    commercial_rate: Decimal
+    provident_fund_rate: Decimal
+    default_down_payment_percent: int
+
+
 class ProjectDetailOut(ProjectOut):
     description: str
+    highlights: list[str]
+    site_plan: str | None
+    photos: list[PhotoOut]
+    videos: list[VideoOut]
+    panorama_scenes: list[PanoramaSceneOut]
+    mortgage: MortgageDefaultsOut
 
 
 class BuildingOut(Schema):
@@ -52,6 +99,10 @@ class BuildingOut(Schema):
     name: str
     floors: int
     units_per_floor: int
+    site_x: float | None = Field(description="position on the site plan, fraction of its width")
+    site_y: float | None
+    site_width: float | None
+    site_height: float | None
 
     @staticmethod
     def resolve_name(building) -> str:
@@ -70,6 +121,7 @@ class FloorPlanOut(Schema):
     net_area: Decimal | None
     orientation: str
     drawing: str | None
+    available_count: int = Field(description="units of this plan available now")
 
     @staticmethod
     def resolve_drawing(plan, context) -> str | None:

@@ -4,7 +4,7 @@ see their organisation's projects that their role covers."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from yunlou.accounts.staff import Staff
@@ -13,7 +13,11 @@ from yunlou.catalogue.models import (
     SOLD_STATUSES,
     Building,
     FloorPlan,
+    PanoramaHotspot,
+    PanoramaScene,
     Project,
+    ProjectPhoto,
+    ProjectVideo,
     Unit,
     UnitStatus,
 )
@@ -47,6 +51,31 @@ def project_get(*, staff: Staff | None, project_id: int) -> Project:
     return project
 
 
+@dataclass
+class ProjectMedia:
+    photos: list[ProjectPhoto]
+    videos: list[ProjectVideo]
+    panorama_scenes: list[PanoramaScene]
+
+
+def panorama_tour(*, project: Project) -> list[PanoramaScene]:
+    """The VR tour: scenes, entry scene first, each with its hotspots, in two queries."""
+    return list(
+        project.panorama_scenes.order_by("-is_entry", "sort_order", "id").prefetch_related(
+            Prefetch("hotspots", queryset=PanoramaHotspot.objects.select_related("target_scene"))
+        )
+    )
+
+
+def project_media(*, project: Project) -> ProjectMedia:
+    """Photos, videos and the VR tour in four queries, however many there are."""
+    return ProjectMedia(
+        photos=list(project.photos.order_by("sort_order", "id")),
+        videos=list(project.videos.order_by("sort_order", "id")),
+        panorama_scenes=panorama_tour(project=project),
+    )
+
+
 def building_list(*, staff: Staff | None, project_id: int) -> QuerySet[Building]:
     project = project_get(staff=staff, project_id=project_id)
     return project.buildings.order_by("sort_order", "id")
@@ -63,9 +92,16 @@ def building_get(*, staff: Staff | None, building_id: int) -> Building:
     return building
 
 
+def floor_plans_with_availability(project: Project) -> QuerySet[FloorPlan]:
+    """The project's floor plans, each with how many of its units are available and how many are public."""
+    return project.floor_plans.annotate(
+        available_count=Count("units", filter=Q(units__status=UnitStatus.AVAILABLE)),
+        public_count=Count("units", filter=Q(units__status__in=PUBLIC_UNIT_STATUSES)),
+    ).order_by("sort_order", "id")
+
+
 def floor_plan_list(*, staff: Staff | None, project_id: int) -> QuerySet[FloorPlan]:
-    project = project_get(staff=staff, project_id=project_id)
-    return project.floor_plans.order_by("sort_order", "id")
+    return floor_plans_with_availability(project_get(staff=staff, project_id=project_id))
 
 
 @dataclass(frozen=True)

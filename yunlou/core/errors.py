@@ -54,3 +54,8 @@ class ImportRejected(ValidationFailed):
     """A whole file refused: `details` lists every bad row as {"row", "column", "message"}."""
 
     code = "import_rejected"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429

@@ -26,11 +26,13 @@ def fen_to_yuan(fen: int) -> Decimal:
     return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
 
 
-def format_yuan(fen: int | None) -> str:
-    """¥2,860,000 — whole yuan without decimals, otherwise two places."""
+def format_yuan(fen: int | None, *, whole: bool = False) -> str:
+    """¥2,860,000 — whole yuan without decimals, otherwise two places; `whole` rounds to the yuan."""
     if fen is None:
         return ""
     yuan = fen_to_yuan(fen)
+    if whole:
+        yuan = yuan.quantize(Decimal("1"), ROUND_HALF_UP)
     if yuan == yuan.to_integral_value():
         return f"¥{int(yuan):,}"
     return f"¥{yuan:,.2f}"

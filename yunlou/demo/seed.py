@@ -4,10 +4,12 @@ Idempotent: records are found by their natural keys and created only when missin
 drawn only when absent, and unit statuses are set only when a building's units are first created.
 """
 
+import io
 import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+import segno
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -63,7 +65,7 @@ YUNQI_PLANS = [
 # (number, floors, plans by position, base price per m² in yuan, floor premium per m² in yuan)
 YUNQI_BUILDINGS = [
     ("1", 18, "ABBA", 30_500, 120),
-    ("3", 26, "BCCB", 31_200, 110),
+    ("3", 26, "CBBC", 31_200, 110),
     ("5", 25, "ABCCBA", 31_800, 100),
     ("6", 25, "CDEEDC", 32_000, 100),
     ("8", 40, "ABCDDCBA", 32_600, 90),
@@ -73,6 +75,16 @@ BINJIANG_PLANS = [
     ("Y", "洋房Y1", 3, 2, 2, "118.00", "95.00", "NS"),
 ]
 BINJIANG_BUILDINGS = [("11", 8, "YY", 41_000, 300), ("12", 8, "YY", 41_500, 300), ("15", 4, "TT", 46_000, 500)]
+# Where each building stands on the site plan: x, y, width, height as fractions of the image.
+SITE_POSITIONS = {
+    "云栖府": {"1": (0.22, 0.24, 0.10, 0.10), "3": (0.45, 0.21, 0.10, 0.10), "5": (0.68, 0.24, 0.10, 0.10),
+              "6": (0.28, 0.60, 0.11, 0.10), "8": (0.56, 0.58, 0.13, 0.12)},
+    "滨江悦府": {"11": (0.25, 0.30, 0.14, 0.10), "12": (0.55, 0.30, 0.14, 0.10), "15": (0.40, 0.62, 0.16, 0.10)},
+}
+HIGHLIGHTS = {
+    "云栖府": ["地铁5号线良睦路站步行约600米", "约8000㎡中央园林", "精装交付，南北通透", "配建幼儿园与社区商业"],
+    "滨江悦府": ["容积率1.6低密社区", "南向临江，一线江景", "叠拼带花园与地下室"],
+}
 
 
 def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
@@ -102,12 +114,14 @@ def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
         # Media files are written outside the transaction: they are files, and drawing them takes seconds.
         _media(yunqi, seed=1)
         _media(binjiang, seed=2)
+        _staff_media()
     return logins
 
 
 def _project(organization: Organization, *, name: str, **fields) -> Project:
     project, created = Project.objects.get_or_create(
-        organization=organization, name=name, defaults={**fields, "is_published": True}
+        organization=organization, name=name,
+        defaults={**fields, "is_published": True, "highlights": HIGHLIGHTS.get(name, [])},
     )
     return project
 
@@ -121,9 +135,11 @@ def _catalogue(project: Project, plans, buildings, *, status_picker) -> None:
                       "net_area": Decimal(net), "orientation": orientation, "sort_order": order},
         )
     for order, (number, floors, letters, base_price, premium) in enumerate(buildings):
+        x, y, width, height = SITE_POSITIONS[project.name][number]
         building, _ = Building.objects.get_or_create(
             project=project, number=number,
-            defaults={"name": f"{number}号楼", "floors": floors, "units_per_floor": len(letters), "sort_order": order},
+            defaults={"name": f"{number}号楼", "floors": floors, "units_per_floor": len(letters), "sort_order": order,
+                      "site_x": x, "site_y": y, "site_width": width, "site_height": height},
         )
         if building.units.exists():
             continue
@@ -179,6 +195,25 @@ def _staff(organization: Organization, *, projects: list[Project]) -> list[DemoL
     return STAFF
 
 
+def _staff_media() -> None:
+    """Photos for every staff member; WeChat QR codes for the consultants, whose cards buyers see."""
+    for index, login in enumerate(STAFF):
+        user = User.objects.get(username=login.username)
+        fields = []
+        if not user.avatar:
+            _save_file(user.avatar, f"avatar-{login.username}.jpg", media.person_portrait(name=login.name, seed=index))
+            fields.append("avatar")
+        if login.role == Role.CONSULTANT and not user.wechat_qr:
+            # A real consultant uploads the QR code WeChat gives them; the demo draws one to a placeholder.
+            buffer = io.BytesIO()
+            segno.make(f"https://u.wechat.com/yunlou-demo-{login.username}", error="m").save(
+                buffer, kind="png", scale=8, border=2)
+            _save_file(user.wechat_qr, f"wechat-{login.username}.png", buffer.getvalue())
+            fields.append("wechat_qr")
+        if fields:
+            user.save(update_fields=fields)
+
+
 def _save_file(field, name: str, content: bytes) -> None:
     field.save(name, ContentFile(content), save=False)
 
@@ -188,6 +223,13 @@ def _media(project: Project, *, seed: int) -> None:
         _save_file(project.cover, f"cover-{project.pk}.jpg",
                    media.project_photo(title=project.name, kind="exterior", seed=seed))
         project.save(update_fields=["cover"])
+    if not project.site_plan:
+        buildings = [
+            {"name": str(b), "x": b.site_x, "y": b.site_y, "w": b.site_width, "h": b.site_height}
+            for b in project.buildings.exclude(site_x__isnull=True)
+        ]
+        _save_file(project.site_plan, f"site-{project.pk}.png", media.site_plan(buildings=buildings, seed=seed))
+        project.save(update_fields=["site_plan"])
     if not project.photos.exists():
         for order, (kind, caption, category) in enumerate([
             ("exterior", f"{project.name} 鸟瞰效果图", PhotoCategory.RENDERING),

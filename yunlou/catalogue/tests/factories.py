@@ -16,6 +16,8 @@ class ProjectFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试楼盘{n}")
     district = "杭州·余杭区"
     address = "文一西路1号"
+    latitude = Decimal("30.289200")
+    longitude = Decimal("120.006500")
     status = ProjectStatus.ON_SALE
     is_published = True
 

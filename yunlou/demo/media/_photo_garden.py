@@ -99,7 +99,7 @@ def _draw_pond(
     for _ in range(40):
         x, y = rng.uniform(min(xs), max(xs)), rng.uniform(top, bottom) * img.height
         # A ripple is drawn only where it stays on the water; the pond may reach the frame's edge.
-        inside = 0 <= x and x + 30 < img.width and 0 <= y < img.height
+        inside = x >= 0 and x + 30 < img.width and 0 <= y < img.height
         if inside and mask.getpixel((int(x), int(y))) and mask.getpixel((int(x + 30), int(y))):
             draw.line((x, y, x + rng.uniform(8, 30), y), fill=(214, 236, 244), width=1)
 

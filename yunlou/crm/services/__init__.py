@@ -1,0 +1,17 @@
+"""Every write to customers and bindings. Subjects live in their own modules."""
+
+from yunlou.crm.services.bindings import binding_claim, binding_for_visitor, binding_reassign, bindings_expire
+from yunlou.crm.services.consultations import consultation_submit
+from yunlou.crm.services.customers import customer_phone_reveal
+from yunlou.crm.services.rotation import consultant_rotation_next, project_consultants
+
+__all__ = [
+    "binding_claim",
+    "binding_for_visitor",
+    "binding_reassign",
+    "bindings_expire",
+    "consultant_rotation_next",
+    "consultation_submit",
+    "customer_phone_reveal",
+    "project_consultants",
+]

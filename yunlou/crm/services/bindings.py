@@ -1,0 +1,137 @@
+"""锁客 — binding a buyer to the consultant whose link brought them (DESIGN, binding rules).
+
+First link wins; a binding lasts 30 days and every contact renews it; a manager may reassign it, audited.
+"""
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunlou.accounts.models import User
+from yunlou.accounts.permissions import REASSIGN_CUSTOMER
+from yunlou.accounts.staff import Staff
+from yunlou.catalogue.models import Project
+from yunlou.core.audit import audit_record
+from yunlou.core.errors import Forbidden, NotFound, ValidationFailed
+from yunlou.crm.models import Binding, BindingEnd, Customer
+
+
+def _open(project: Project, now) -> "Q":
+    return Q(project=project, ended_at__isnull=True, expires_at__gt=now)
+
+
+def binding_for_visitor(*, project: Project, visitor_id: uuid.UUID | None, now=None) -> Binding | None:
+    """The binding that holds for this browser: its customer's if it is a known customer, else its own."""
+    if visitor_id is None:
+        return None
+    now = now or timezone.now()
+    candidates = (
+        Binding.objects.filter(_open(project, now))
+        .filter(Q(customer__visitors__visitor_id=visitor_id) | Q(customer__isnull=True, visitor_id=visitor_id))
+        .select_related("consultant")
+        .order_by("customer_id", "bound_at")  # a customer's binding comes before an anonymous one
+    )
+    bindings = list(candidates[:2])
+    customer_bindings = [b for b in bindings if b.customer_id is not None]
+    return (customer_bindings or bindings or [None])[0]
+
+
+def bindings_expire(*, now=None) -> int:
+    """Close bindings whose 30 days have run out (also done lazily before a new binding is made)."""
+    now = now or timezone.now()
+    return Binding.objects.filter(ended_at__isnull=True, expires_at__lte=now).update(
+        ended_at=now, end_reason=BindingEnd.EXPIRED
+    )
+
+
+def _expire_for(*, project: Project, customer: Customer | None, visitor_id, now) -> None:
+    stale = Binding.objects.filter(project=project, ended_at__isnull=True, expires_at__lte=now)
+    if customer is not None:
+        stale = stale.filter(customer=customer)
+    else:
+        stale = stale.filter(customer__isnull=True, visitor_id=visitor_id)
+    stale.update(ended_at=now, end_reason=BindingEnd.EXPIRED)
+
+
+def binding_renew(*, binding: Binding, now=None) -> Binding:
+    """Contact renews the 30 days."""
+    now = now or timezone.now()
+    binding.expires_at = Binding.term_from(now)
+    Binding.objects.filter(pk=binding.pk).update(expires_at=binding.expires_at)
+    return binding
+
+
+def binding_create(*, project: Project, consultant: User, customer: Customer | None = None, visitor_id=None,
+                   share_code=None, now=None) -> Binding:
+    """Open a binding unless one already holds; returns whichever binding holds afterwards (first wins)."""
+    now = now or timezone.now()
+    _expire_for(project=project, customer=customer, visitor_id=visitor_id, now=now)
+    try:
+        with transaction.atomic():
+            return Binding.objects.create(
+                project=project, consultant=consultant, customer=customer, visitor_id=visitor_id,
+                share_code=share_code, bound_at=now, expires_at=Binding.term_from(now),
+            )
+    except IntegrityError:
+        # Someone else's link won the race a moment earlier: theirs stands (first link wins).
+        holder = Binding.objects.filter(_open(project, now))
+        if customer is not None:
+            return holder.get(customer=customer)
+        return holder.get(customer__isnull=True, visitor_id=visitor_id)
+
+
+@transaction.atomic
+def binding_claim(*, project: Project, consultant: User, visitor_id: uuid.UUID, share_code=None) -> Binding:
+    """A visitor arrives through a consultant's link: bind them unless someone holds them already.
+
+    Following the same consultant's link again is contact with that consultant and renews the binding.
+    """
+    now = timezone.now()
+    current = binding_for_visitor(project=project, visitor_id=visitor_id, now=now)
+    if current is not None:
+        if current.consultant_id == consultant.pk:
+            binding_renew(binding=current, now=now)
+        return current
+    return binding_create(project=project, consultant=consultant, visitor_id=visitor_id, share_code=share_code,
+                          now=now)
+
+
+@transaction.atomic
+def binding_reassign(*, staff: Staff, customer_id: int, consultant_id: int, reason: str,
+                     request=None) -> Binding:
+    """A manager moves a customer to another consultant; the old binding ends, the change is audited."""
+    if not staff.can(REASSIGN_CUSTOMER):
+        raise Forbidden(_("Only managers may reassign customers."))
+    customer = (
+        Customer.objects.select_for_update()
+        .select_related("project", "owner")
+        .filter(pk=customer_id, project__organization=staff.organization)
+        .first()
+    )
+    if customer is None or not staff.covers(customer.project_id):
+        raise NotFound(_("No such customer."), field="customer")
+    from yunlou.crm.services.rotation import project_consultants
+
+    consultant = project_consultants(project=customer.project).filter(pk=consultant_id).first()
+    if consultant is None:
+        raise ValidationFailed(_("Choose a consultant of this project."), field="consultant")
+    if not reason.strip():
+        raise ValidationFailed(_("Give a reason for the reassignment."), field="reason")
+    now = timezone.now()
+    previous = customer.owner
+    Binding.objects.filter(project=customer.project, customer=customer, ended_at__isnull=True).update(
+        ended_at=now, end_reason=BindingEnd.REASSIGNED
+    )
+    binding = Binding.objects.create(project=customer.project, consultant=consultant, customer=customer,
+                                     bound_at=now, expires_at=Binding.term_from(now))
+    customer.owner = consultant
+    customer.save(update_fields=["owner"])
+    audit_record(
+        action="binding.reassign", target=customer, actor=staff.user, organization=staff.organization,
+        changes={"consultant": [str(previous) if previous else None, str(consultant)]}, note=reason[:500],
+        request=request,
+    )
+    return binding

@@ -1,0 +1,143 @@
+"""What a mini program needs beyond the catalogue: the consultant card, SMS codes, consultations, mortgages."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from yunlou.accounts.phone_codes import RESEND_AFTER_SECONDS, phone_code_request
+from yunlou.catalogue.schemas import ErrorOut, media_url
+from yunlou.core.audit import client_ip
+from yunlou.core.errors import ValidationFailed
+from yunlou.crm.services import consultation_submit
+from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, ConsultationInput
+from yunlou.showroom import selectors
+from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
+from yunlou.showroom.visit import visit_for
+
+router = Router(tags=["showroom"])
+
+
+class ConsultantOut(Schema):
+    id: int
+    name: str
+    title: str
+    photo: str | None
+    phone: str
+    wechat_qr: str | None
+
+
+class ConsultantCardOut(Schema):
+    visitor_id: str = Field(description="send it back as the X-Visitor-Id header on later calls")
+    is_bound: bool
+    consultant: ConsultantOut | None
+
+
+@router.get("/projects/{project_id}/consultant", response={200: ConsultantCardOut, 404: ErrorOut},
+            summary="The consultant card for this visitor; `s` is a share code to bind through")
+def consultant_card(request: HttpRequest, project_id: int, s: str = Query("", max_length=12)):
+    project = selectors.showroom_project(project_id=project_id)
+    visit = visit_for(request, project)
+    consultant = visit.consultant
+    return {
+        "visitor_id": str(request.visitor_id),
+        "is_bound": visit.is_bound,
+        "consultant": None if consultant is None else {
+            "id": consultant.pk, "name": consultant.display_name or consultant.username, "title": consultant.title,
+            "photo": media_url(request, consultant.avatar), "phone": consultant.phone,
+            "wechat_qr": media_url(request, consultant.wechat_qr),
+        },
+    }
+
+
+class CodeIn(Schema):
+    phone: str = Field(max_length=20)
+
+
+class CodeOut(Schema):
+    sent: bool
+    resend_after_seconds: int
+
+
+@router.post("/sms/codes", response={202: CodeOut, 400: ErrorOut, 429: ErrorOut},
+             summary="Send an SMS code that proves the caller holds the phone (for consultations)")
+def sms_code(request: HttpRequest, body: CodeIn):
+    phone_code_request(phone=body.phone, purpose="consultation", ip=client_ip(request))
+    return Status(202, {"sent": True, "resend_after_seconds": RESEND_AFTER_SECONDS})
+
+
+class ConsultationIn(Schema):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    phone: str = Field(max_length=20)
+    code: str = Field(pattern=r"^\d{6}$")
+    question: str = Field("", max_length=QUESTION_MAX)
+    preferred_visit_at: datetime | None = None
+    unit_id: int | None = None
+
+
+class ConsultationOut(Schema):
+    id: int
+    consultant: str | None
+    preferred_visit_at: datetime | None
+
+
+@router.post("/projects/{project_id}/consultations",
+             response={201: ConsultationOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+             summary="购房咨询: a question with a verified phone, filed with the visitor's consultant")
+def consultation_create(request: HttpRequest, project_id: int, body: ConsultationIn):
+    project = selectors.showroom_project(project_id=project_id)
+    if body.preferred_visit_at is not None and body.preferred_visit_at.tzinfo is None:
+        raise ValidationFailed(_("Give the visit time with its time zone, e.g. 2026-12-05T10:00:00+08:00."),
+                               field="preferred_visit_at")
+    consultation = consultation_submit(
+        project=project, data=ConsultationInput(**body.dict()), visitor_id=request.visitor_id, ip=client_ip(request)
+    )
+    consultant = consultation.consultant
+    return Status(201, {"id": consultation.pk, "consultant": str(consultant) if consultant else None,
+                        "preferred_visit_at": consultation.preferred_visit_at})
+
+
+class MortgageQuery(Schema):
+    price: int = Field(gt=0, description="total price, fen")
+    down_payment_percent: Decimal = Field(ge=0, le=100)
+    years: int = Field(30, ge=1, le=30)
+    kind: LoanKind = LoanKind.COMMERCIAL
+    method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALMENT
+    commercial_rate: Decimal = Field(ge=0, le=24, description="annual %")
+    provident_fund_rate: Decimal = Field(ge=0, le=24, description="annual %")
+    provident_fund_amount: int | None = Field(None, gt=0, description="fen, combined loans only")
+
+
+class LoanPartOut(Schema):
+    kind: str
+    principal: int
+    annual_rate: Decimal
+    first_payment: int
+    last_payment: int
+    total_interest: int
+    total_repayment: int
+
+
+class MortgageOut(Schema):
+    price: int
+    down_payment: int
+    loan_amount: int
+    months: int
+    first_payment: int
+    last_payment: int
+    total_interest: int
+    total_repayment: int
+    parts: list[LoanPartOut]
+
+
+@router.get("/mortgage", response={200: MortgageOut, 400: ErrorOut}, summary="房贷计算器 (all money in fen)")
+def mortgage(request: HttpRequest, query: Query[MortgageQuery]):
+    try:
+        plan = mortgage_plan(**query.dict())
+    except MortgageInputError as exc:
+        raise ValidationFailed(exc.message, field=exc.field) from exc
+    return plan
+
+

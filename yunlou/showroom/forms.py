@@ -1,0 +1,93 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yunlou.core.errors import ValidationFailed
+from yunlou.core.phone import normalize_phone
+from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX
+from yunlou.showroom.mortgage import LoanKind, RepaymentMethod
+
+VISIT_SLOTS = [time(hour, minute) for hour in range(9, 18) for minute in (0, 30)] + [time(18, 0)]
+
+
+class PhoneField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return normalize_phone(value)
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class ShowroomSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=30,
+                        widget=forms.TextInput(attrs={"placeholder": _("Project or district"), "type": "search"}))
+    price = forms.ChoiceField(label=_("Total price"), required=False, choices=[
+        ("", _("Any price")), ("lt300", _("Under 3 million")), ("300to500", _("3–5 million")),
+        ("gt500", _("Over 5 million"))])
+    rooms = forms.ChoiceField(label=_("Bedrooms"), required=False, choices=[
+        ("", _("Any layout")), ("2", _("2 bedrooms")), ("3", _("3 bedrooms")), ("4", _("4 or more"))])
+    area = forms.ChoiceField(label=_("Area"), required=False, choices=[
+        ("", _("Any area")), ("lt90", _("Under 90 m²")), ("90to120", _("90–120 m²")), ("gt120", _("Over 120 m²"))])
+
+
+class PhoneCodeForm(forms.Form):
+    phone = PhoneField(label=_("Mobile number"), max_length=20)
+
+
+class ConsultationForm(forms.Form):
+    name = forms.CharField(label=_("How to address you"), max_length=NAME_MAX,
+                           widget=forms.TextInput(attrs={"placeholder": _("e.g. Ms Li"), "autocomplete": "name"}))
+    phone = PhoneField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(
+        attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "placeholder": "138 0000 0000"}))
+    code = forms.RegexField(label=_("SMS code"), regex=r"^\d{6}$", max_length=6,
+                            error_messages={"invalid": _("The code has 6 digits.")},
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    visit_date = forms.DateField(label=_("Visit date"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    visit_time = forms.TypedChoiceField(label=_("Time"), required=False, empty_value=None,
+                                        coerce=lambda v: time.fromisoformat(v),
+                                        choices=[("", "—")] + [(t.strftime("%H:%M"),) * 2 for t in VISIT_SLOTS])
+    question = forms.CharField(label=_("Your question"), required=False, max_length=QUESTION_MAX,
+                               widget=forms.Textarea(attrs={"rows": 3, "placeholder": _(
+                                   "e.g. Which floors of plan B are still available?")}))
+    unit = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        day, slot = data.get("visit_date"), data.get("visit_time")
+        data["preferred_visit_at"] = None
+        if day and not slot:
+            self.add_error("visit_time", _("Choose a time for the visit."))
+        elif slot and not day:
+            self.add_error("visit_date", _("Choose a day for the visit."))
+        elif day and slot:
+            moment = timezone.make_aware(datetime.combine(day, slot))
+            if not (timezone.now() < moment <= timezone.now() + timedelta(days=90)):
+                self.add_error("visit_date", _("Choose a visit time within the next 90 days."))
+            data["preferred_visit_at"] = moment
+        return data
+
+
+class MortgageForm(forms.Form):
+    price_yuan = forms.DecimalField(label=_("Total price (yuan)"), min_value=1, max_digits=12, decimal_places=2)
+    down_payment_percent = forms.DecimalField(label=_("Down payment (%)"), min_value=0, max_value=100,
+                                              max_digits=5, decimal_places=2)
+    kind = forms.ChoiceField(label=_("Loan"), choices=[
+        (LoanKind.COMMERCIAL.value, _("Commercial loan")), (LoanKind.PROVIDENT_FUND.value, _("Provident fund loan")),
+        (LoanKind.COMBINED.value, _("Combined loan"))], widget=forms.RadioSelect)
+    provident_fund_yuan = forms.DecimalField(label=_("Provident fund part (yuan)"), required=False, min_value=0,
+                                             max_digits=12, decimal_places=2)
+    years = forms.TypedChoiceField(label=_("Term"), coerce=int,
+                                   choices=[(y, _("%(years)s years") % {"years": y}) for y in (30, 25, 20, 15, 10, 5)])
+    method = forms.ChoiceField(label=_("Repayment"), choices=[
+        (RepaymentMethod.EQUAL_INSTALMENT.value, _("Equal instalments")),
+        (RepaymentMethod.EQUAL_PRINCIPAL.value, _("Equal principal"))], widget=forms.RadioSelect)
+    commercial_rate = forms.DecimalField(label=_("Commercial rate (%)"), min_value=0, max_value=24, max_digits=5,
+                                         decimal_places=3)
+    provident_fund_rate = forms.DecimalField(label=_("Provident fund rate (%)"), min_value=0, max_value=24,
+                                             max_digits=5, decimal_places=3)

@@ -1,0 +1,40 @@
+import uuid
+
+from django.conf import settings
+
+VISITOR_COOKIE = "yl_vid"
+VISITOR_HEADER = "X-Visitor-Id"  # what a mini program sends instead of a cookie
+VISITOR_COOKIE_AGE = 365 * 86_400
+
+
+def parse_visitor_id(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+class VisitorMiddleware:
+    """Give every browser a first-party visitor id, so a binding can hold before the buyer leaves a phone.
+
+    The cookie is written only by showroom pages (they set `request.wants_visitor_cookie`), never by the
+    back office, and with any other cookies a showroom page asked for (`request.showroom_cookies`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        known = parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE)) or parse_visitor_id(
+            request.headers.get(VISITOR_HEADER)
+        )
+        request.visitor_id = known or uuid.uuid4()
+        request.showroom_cookies = {}
+        response = self.get_response(request)
+        if getattr(request, "wants_visitor_cookie", False) and known is None:
+            response.set_cookie(VISITOR_COOKIE, str(request.visitor_id), max_age=VISITOR_COOKIE_AGE,
+                                httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+        for name, value in request.showroom_cookies.items():
+            response.set_signed_cookie(name, value, max_age=30 * 86_400, httponly=True, samesite="Lax",
+                                       secure=settings.SESSION_COOKIE_SECURE)
+        return response

@@ -1,0 +1,75 @@
+import subprocess
+import tempfile
+
+from yunlou.crm.models import Binding
+from yunlou.showroom.middleware import VISITOR_COOKIE
+from yunlou.showroom.services import share_code_for
+
+
+def test_a_visitor_arriving_by_a_share_link_is_bound_and_sees_that_consultant(client, showroom, consultant,
+                                                                                second_consultant):
+    code = share_code_for(owner=second_consultant.user, project=showroom).code
+    response = client.get(f"/p/{showroom.pk}/?s={code}")
+    visitor = response.cookies[VISITOR_COOKIE].value
+    assert "陈晓雯" in response.content.decode()
+    binding = Binding.objects.get(project=showroom)
+    assert str(binding.visitor_id) == visitor and binding.consultant == second_consultant.user
+    assert binding.share_code.code == code
+    # every page of the project, without the code, keeps showing the bound consultant
+    assert "陈晓雯" in client.get(f"/p/{showroom.pk}/vr/").content.decode()
+
+
+def test_a_later_link_from_another_consultant_does_not_take_the_visitor(client, showroom, consultant,
+                                                                         second_consultant):
+    client.get(f"/p/{showroom.pk}/?s={share_code_for(owner=consultant.user, project=showroom).code}")
+    page = client.get(f"/p/{showroom.pk}/?s={share_code_for(owner=second_consultant.user, project=showroom).code}")
+    assert "王磊" in page.content.decode()
+    assert Binding.objects.filter(project=showroom).count() == 1
+
+
+def test_an_unknown_or_foreign_code_binds_nobody(client, showroom, consultant, outsider):
+    from yunlou.catalogue.tests.factories import ProjectFactory
+
+    foreign = share_code_for(owner=outsider.user, project=ProjectFactory(organization=outsider.organization)).code
+    for code in ("nonsense", foreign, "x" * 500):
+        assert client.get(f"/p/{showroom.pk}/?s={code}").status_code == 200
+    assert not Binding.objects.exists()
+
+
+def test_a_code_of_someone_no_longer_a_consultant_binds_nobody(client, showroom, consultant):
+    code = share_code_for(owner=consultant.user, project=showroom).code
+    consultant.membership.is_active = False
+    consultant.membership.save()
+    client.get(f"/p/{showroom.pk}/?s={code}")
+    assert not Binding.objects.exists()
+
+
+def test_an_unbound_visitor_keeps_the_consultant_the_rotation_gave_them(client, showroom, consultant,
+                                                                        second_consultant):
+    first = client.get(f"/p/{showroom.pk}/").content.decode()
+    name = "王磊" if "王磊" in first else "陈晓雯"
+    for _ in range(3):
+        assert name in client.get(f"/p/{showroom.pk}/").content.decode()
+    assert not Binding.objects.exists()  # a rotation card is not a binding
+
+
+def test_the_workbench_gives_each_consultant_their_links_and_qr_codes(client, showroom, consultant, plans):
+    client.force_login(consultant.user)
+    page = client.get("/m/").content.decode()
+    code = share_code_for(owner=consultant.user, project=showroom).code
+    assert f"http://testserver/p/{showroom.pk}/?s={code}" in page
+    assert f"http://testserver/p/{showroom.pk}/plans/{plans[1].pk}/?s={code}" in page
+    qr = client.get(f"/m/qr/{showroom.pk}.png?path=/p/{showroom.pk}/vr/")
+    assert qr["Content-Type"] == "image/png"
+    with tempfile.NamedTemporaryFile(suffix=".png") as file:
+        file.write(qr.content)
+        file.flush()
+        decoded = subprocess.run(["zbarimg", "--raw", "-q", file.name], capture_output=True, text=True).stdout
+    assert decoded.strip() == f"http://testserver/p/{showroom.pk}/vr/?s={code}"
+
+
+def test_qr_codes_only_for_the_consultants_own_projects_pages(client, showroom, consultant, outsider):
+    client.force_login(consultant.user)
+    assert client.get(f"/m/qr/{showroom.pk}.png?path=https://evil.example/").status_code == 404
+    other = outsider.project_ids and next(iter(outsider.project_ids))
+    assert client.get(f"/m/qr/{other}.png?path=/p/{other}/").status_code == 404

@@ -1,0 +1,83 @@
+import uuid
+
+import pytest
+
+from yunlou.accounts.tests.utils import sms_code_for
+from yunlou.core.models import AuditLog, Notification
+from yunlou.crm.models import Customer
+from yunlou.crm.services import binding_claim, consultation_submit
+from yunlou.crm.services.consultations import ConsultationInput
+
+
+@pytest.fixture
+def lead(showroom, consultant):
+    visitor = uuid.uuid4()
+    binding_claim(project=showroom, consultant=consultant.user, visitor_id=visitor)
+    consultation_submit(project=showroom, data=ConsultationInput(
+        name="李女士", phone="13812345678", code=sms_code_for("13812345678"), question="有优惠吗"),
+        visitor_id=visitor, ip=None)
+    return Customer.objects.get(project=showroom)
+
+
+def test_the_consultant_sees_their_new_lead_masked(client, lead, consultant):
+    client.force_login(consultant.user)
+    page = client.get("/m/customers/").content.decode()
+    assert "李女士" in page and "138****5678" in page and "13812345678" not in page
+    assert "有优惠吗" in client.get("/m/consultations/").content.decode()
+    assert "李女士" in client.get("/m/notifications/").content.decode()
+
+
+def test_revealing_the_number_is_for_the_owner_and_audited(client, lead, consultant):
+    client.force_login(consultant.user)
+    response = client.post(f"/m/customers/{lead.pk}/phone/")
+    assert response.status_code == 200 and "13812345678" in response.content.decode()
+    entry = AuditLog.objects.get(action="customer.phone_reveal", target_id=str(lead.pk))
+    assert entry.actor == consultant.user
+
+
+def test_another_consultant_neither_lists_nor_reveals_the_customer(client, lead, second_consultant):
+    client.force_login(second_consultant.user)
+    assert "李女士" not in client.get("/m/customers/").content.decode()
+    assert client.post(f"/m/customers/{lead.pk}/phone/").status_code == 403
+    assert not AuditLog.objects.filter(action="customer.phone_reveal").exists()
+
+
+def test_a_manager_sees_the_customer_masked_and_cannot_reveal_it(client, lead, manager):
+    client.force_login(manager.user)
+    assert "138****5678" in client.get("/m/customers/").content.decode()
+    assert client.post(f"/m/customers/{lead.pk}/phone/").status_code == 403
+
+
+def test_a_manager_reassigns_from_the_customer_page(client, lead, manager, second_consultant):
+    client.force_login(manager.user)
+    response = client.post(f"/m/customers/{lead.pk}/", {"consultant": second_consultant.user.pk, "reason": "轮休"})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.owner == second_consultant.user
+    bad = client.post(f"/m/customers/{lead.pk}/", {"consultant": "abc", "reason": ""})
+    assert bad.status_code == 400
+
+
+def test_consultants_cannot_post_a_reassignment(client, lead, consultant, second_consultant):
+    client.force_login(consultant.user)
+    response = client.post(f"/m/customers/{lead.pk}/", {"consultant": second_consultant.user.pk, "reason": "x"})
+    assert response.status_code == 403
+
+
+def test_consultations_are_marked_handled_and_notifications_read(client, lead, consultant):
+    client.force_login(consultant.user)
+    consultation = lead.consultations.get()
+    client.post("/m/consultations/", {"handled": [str(consultation.pk), "abc"]})
+    consultation.refresh_from_db()
+    assert consultation.handled_at is not None
+    client.post("/m/notifications/")
+    assert not Notification.objects.filter(recipient=consultant.user, read_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("role", ["receptionist", "channel", "finance"])
+def test_roles_without_a_workbench_are_refused(client, showroom, role):
+    from yunlou.accounts.tests.factories import make_staff
+
+    staff = make_staff(role=role, organization=showroom.organization, projects=[showroom])
+    client.force_login(staff.user)
+    assert client.get("/m/").status_code == 403

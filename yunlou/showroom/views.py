@@ -1,0 +1,251 @@
+"""The buyer's showroom (线上展厅): mobile pages, server-rendered, enhanced with htmx where it helps."""
+
+from itertools import groupby
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from yunlou.accounts.phone_codes import phone_code_request
+from yunlou.accounts.sms import ConsoleSmsBackend
+from yunlou.catalogue.models import UnitStatus
+from yunlou.catalogue.selectors import panorama_tour
+from yunlou.core.audit import client_ip
+from yunlou.core.errors import DomainError, NotFound
+from yunlou.core.money import fen_to_yuan, yuan_to_fen
+from yunlou.crm.services import consultation_submit
+from yunlou.crm.services.consultations import ConsultationInput
+from yunlou.showroom import selectors
+from yunlou.showroom.forms import ConsultationForm, MortgageForm, PhoneCodeForm, ShowroomSearchForm
+from yunlou.showroom.location import map_links
+from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
+from yunlou.showroom.visit import visit_for
+
+
+def _project_or_404(project_id: int):
+    try:
+        return selectors.showroom_project(project_id=project_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _page(request, template: str, project, context: dict, status: int = 200):
+    """Render a project's page with the visit (binding and consultant card) every page carries."""
+    context.setdefault("consultation_form", ConsultationForm())
+    return render(request, template, {"project": project, "visit": visit_for(request, project), **context},
+                  status=status)
+
+
+@require_GET
+def project_list(request):
+    form = ShowroomSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    projects = selectors.showroom_project_list(
+        search=filters.get("q", ""), price=filters.get("price", ""), rooms=filters.get("rooms", ""),
+        area=filters.get("area", ""),
+    )
+    request.wants_visitor_cookie = True
+    return render(request, "showroom/project_list.html", {"form": form, "projects": projects})
+
+
+@require_GET
+def project_detail(request, project_id: int):
+    try:
+        showcase = selectors.project_showcase(project_id=project_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return _page(request, "showroom/project_detail.html", showcase.project, {
+        "showcase": showcase, "map_links": map_links(showcase.project),
+    })
+
+
+@require_GET
+def floor_plan_detail(request, project_id: int, plan_id: int):
+    project = _project_or_404(project_id)
+    try:
+        plan = selectors.showroom_floor_plan(project=project, plan_id=plan_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    floor_min, floor_max = _floor_range(request)
+    available_only = request.GET.get("available") == "1"
+    units = selectors.showroom_units(project=project, floor_plan_id=plan.pk, floor_min=floor_min,
+                                     floor_max=floor_max)
+    if available_only:
+        units = units.filter(status=UnitStatus.AVAILABLE)
+    by_building = [(building, list(group)) for building, group in groupby(units, key=lambda unit: unit.building)]
+    context = {"plan": plan, "by_building": by_building, "unit_count": sum(len(g) for _b, g in by_building),
+               "floor_min": floor_min, "floor_max": floor_max, "available_only": available_only,
+               "poll_url": request.get_full_path()}
+    if request.headers.get("HX-Request"):
+        return render(request, "showroom/_unit_list.html", {"project": project, **context})
+    return _page(request, "showroom/floor_plan.html", project, context)
+
+
+def _floor_range(request) -> tuple[int | None, int | None]:
+    def number(name):
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() and 0 < int(value) < 200 else None
+
+    low, high = number("floor_min"), number("floor_max")
+    if low and high and low > high:
+        low, high = high, low
+    return low, high
+
+
+@require_GET
+def unit_detail(request, project_id: int, unit_id: int):
+    project = _project_or_404(project_id)
+    try:
+        unit = selectors.showroom_unit(project=project, unit_id=unit_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if request.headers.get("HX-Request"):
+        return render(request, "showroom/_unit_status.html", {"unit": unit})
+    return _page(request, "showroom/unit_detail.html", project, {
+        "unit": unit, "is_available": unit.status == UnitStatus.AVAILABLE,
+        "consultation_form": ConsultationForm(initial={"unit": unit.pk}),
+    })
+
+
+@require_GET
+def site_plan(request, project_id: int):
+    project = _project_or_404(project_id)
+    if not project.site_plan:
+        raise Http404(_("This project has no site plan yet."))
+    buildings = list(project.buildings.exclude(site_x__isnull=True).order_by("sort_order", "id"))
+    return _page(request, "showroom/site_plan.html", project, {"buildings": buildings})
+
+
+@require_GET
+def building_detail(request, project_id: int, building_id: int):
+    project = _project_or_404(project_id)
+    try:
+        building = selectors.showroom_building(project=project, building_id=building_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    units = list(selectors.showroom_units(project=project, building_id=building.pk))
+    by_floor: dict[int, list] = {}
+    for unit in units:
+        by_floor.setdefault(unit.floor, [None] * building.units_per_floor)
+        if unit.position <= building.units_per_floor:
+            by_floor[unit.floor][unit.position - 1] = unit
+    rows = sorted(by_floor.items(), reverse=True)
+    return _page(request, "showroom/building.html", project, {
+        "building": building, "rows": rows, "available": sum(u.status == UnitStatus.AVAILABLE for u in units),
+    })
+
+
+@require_GET
+def vr_tour(request, project_id: int):
+    project = _project_or_404(project_id)
+    scenes = panorama_tour(project=project)
+    if not scenes:
+        raise Http404(_("This project has no VR tour yet."))
+    config = {
+        "default": {"firstScene": scenes[0].key, "sceneFadeDuration": 600, "autoLoad": True},
+        "scenes": {
+            scene.key: {
+                "title": scene.title, "type": "equirectangular", "panorama": scene.image.url,
+                "yaw": scene.initial_yaw, "pitch": scene.initial_pitch, "hfov": 100,
+                "hotSpots": [
+                    {"pitch": h.pitch, "yaw": h.yaw, "type": "scene", "text": h.text or h.target_scene.title,
+                     "sceneId": h.target_scene.key}
+                    for h in scene.hotspots.all()
+                ],
+            }
+            for scene in scenes
+        },
+    }
+    return _page(request, "showroom/vr_tour.html", project, {"scenes": scenes, "tour_config": config})
+
+
+@require_GET
+def calculator(request, project_id: int):
+    project = _project_or_404(project_id)
+    unit = None
+    unit_id = request.GET.get("unit", "")
+    if unit_id.isdigit():
+        unit = selectors.showroom_units(project=project).filter(pk=int(unit_id)).first()
+    price = unit.list_price if unit else (project.price_min or 300_000_000)
+    initial = {
+        "price_yuan": price // 100 if price % 100 == 0 else fen_to_yuan(price),
+        "down_payment_percent": project.default_down_payment_percent,
+        "kind": LoanKind.COMMERCIAL.value, "years": 30, "method": RepaymentMethod.EQUAL_INSTALMENT.value,
+        "commercial_rate": project.commercial_rate, "provident_fund_rate": project.provident_fund_rate,
+    }
+    form = MortgageForm({**initial, **request.GET.dict()} if "price_yuan" in request.GET else initial)
+    plan = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = mortgage_plan(
+                price=yuan_to_fen(data["price_yuan"]), down_payment_percent=data["down_payment_percent"],
+                years=data["years"], method=RepaymentMethod(data["method"]), kind=LoanKind(data["kind"]),
+                commercial_rate=data["commercial_rate"], provident_fund_rate=data["provident_fund_rate"],
+                provident_fund_amount=yuan_to_fen(data["provident_fund_yuan"])
+                if data.get("provident_fund_yuan") else None,
+            )
+        except MortgageInputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    context = {"form": form, "plan": plan, "unit": unit}
+    if request.headers.get("HX-Request"):
+        return render(request, "showroom/_mortgage_result.html", {"project": project, **context},
+                      status=200 if plan else 422)
+    return _page(request, "showroom/calculator.html", project, context, status=200 if plan else 422)
+
+
+@require_POST
+def phone_code(request, project_id: int):
+    """Send the SMS code for the consultation form."""
+    project = _project_or_404(project_id)
+    form = PhoneCodeForm(request.POST)
+    context: dict = {"project": project}
+    status = 200
+    if not form.is_valid():
+        context["error"] = form.errors["phone"][0]
+        status = 422
+    else:
+        try:
+            code = phone_code_request(phone=form.cleaned_data["phone"], purpose="consultation",
+                                      ip=client_ip(request))
+        except DomainError as exc:
+            context["error"], status = exc.message, exc.status
+        else:
+            context["sent"] = True
+            if settings.SMS_CODE_ON_PAGE:
+                context["demo_code"] = ConsoleSmsBackend.last_code(form.cleaned_data["phone"]) or code
+    if request.headers.get("HX-Request"):
+        return render(request, "showroom/_code_status.html", context, status=status)
+    # Without JavaScript the whole form came here: show it again, filled in, with the outcome.
+    form = ConsultationForm(initial=request.POST.dict())
+    return _page(request, "showroom/consultation.html", project,
+                 {"consultation_form": form, "code_status": context}, status=status)
+
+
+@require_POST
+def consultation(request, project_id: int):
+    project = _project_or_404(project_id)
+    form = ConsultationForm(request.POST)
+    consultation = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            consultation = consultation_submit(
+                project=project,
+                data=ConsultationInput(name=data["name"], phone=data["phone"], code=data["code"],
+                                       question=data["question"], preferred_visit_at=data["preferred_visit_at"],
+                                       unit_id=data["unit"]),
+                visitor_id=request.visitor_id, ip=client_ip(request),
+            )
+        except DomainError as exc:
+            for problem in exc.details if isinstance(exc.details, list) else [{"field": exc.field,
+                                                                               "message": exc.message}]:
+                field = {"preferred_visit_at": "visit_date", "unit_id": "unit"}.get(problem["field"], problem["field"])
+                form.add_error(field if field in form.fields else None, problem["message"])
+    status = 201 if consultation else 422
+    context = {"consultation_form": form, "consultation": consultation}
+    if request.headers.get("HX-Request"):
+        return render(request, "showroom/_consultation.html", {"project": project, **context}, status=status)
+    return _page(request, "showroom/consultation.html", project, context, status=status)

@@ -1,0 +1,145 @@
+"""The consultant's workbench (销售关联), mobile: share links and QR codes, own customers, consultations,
+notifications. Managers also see every customer of their projects and may reassign them."""
+
+import io
+
+import segno
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from yunlou.accounts.permissions import REASSIGN_CUSTOMER, USE_WORKBENCH, VIEW_PROJECT_CUSTOMERS
+from yunlou.accounts.staff import Staff, staff_required
+from yunlou.catalogue.selectors import project_list
+from yunlou.core.errors import DomainError
+from yunlou.core.models import Notification
+from yunlou.core.notifications import notifications_mark_read
+from yunlou.crm.models import Consultation, Customer
+from yunlou.crm.services import binding_reassign, customer_phone_reveal, project_consultants
+from yunlou.showroom.services import share_code_for
+
+
+def _customers(staff: Staff) -> QuerySet[Customer]:
+    customers = Customer.objects.filter(project__organization=staff.organization).select_related("project", "owner")
+    if staff.project_ids is not None:
+        customers = customers.filter(project_id__in=staff.project_ids)
+    if not staff.can(VIEW_PROJECT_CUSTOMERS):
+        customers = customers.filter(owner=staff.user)
+    return customers.order_by("-last_contact_at", "-created_at", "-id")
+
+
+def _share_url(request, path: str, code: str) -> str:
+    return request.build_absolute_uri(f"{path}?s={code}")
+
+
+@staff_required(USE_WORKBENCH)
+@require_GET
+def home(request):
+    staff = request.staff
+    projects = list(project_list(staff=staff).filter(is_published=True))
+    shares = []
+    for project in projects:
+        code = share_code_for(owner=staff.user, project=project).code
+        pages = [(_("Project page"), reverse("showroom:project", args=[project.pk]))]
+        pages += [(f"{plan.name} · {plan.layout_label}", reverse("showroom:floor_plan", args=[project.pk, plan.pk]))
+                  for plan in project.floor_plans.order_by("sort_order", "id")]
+        if project.panorama_scenes.exists():
+            pages.append((_("VR tour"), reverse("showroom:vr", args=[project.pk])))
+        shares.append({"project": project, "code": code,
+                       "links": [(label, _share_url(request, path, code), path) for label, path in pages]})
+    return render(request, "showroom/workbench/home.html", {
+        "shares": shares,
+        "unread": Notification.objects.filter(recipient=staff.user, read_at__isnull=True).count(),
+        "new_consultations": Consultation.objects.filter(consultant=staff.user, handled_at__isnull=True).count(),
+        "customer_count": _customers(staff).count(),
+    })
+
+
+@staff_required(USE_WORKBENCH)
+@require_GET
+def share_qr(request, project_id: int):
+    """A QR code (PNG, so it can be saved and sent in WeChat) of the consultant's own link to a showroom page."""
+    path = request.GET.get("path", "")
+    if not (request.staff.covers(project_id) and path.startswith(f"/p/{project_id}/") and len(path) < 200):
+        raise Http404
+    project = project_list(staff=request.staff).filter(pk=project_id, is_published=True).first()
+    if project is None:
+        raise Http404
+    url = _share_url(request, path, share_code_for(owner=request.staff.user, project=project).code)
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2, dark="#1d2430")
+    return HttpResponse(buffer.getvalue(), content_type="image/png")
+
+
+@staff_required(USE_WORKBENCH)
+@require_GET
+def customers(request):
+    page = Paginator(_customers(request.staff), 30).get_page(request.GET.get("page"))
+    return render(request, "showroom/workbench/customers.html", {"page": page})
+
+
+@staff_required(USE_WORKBENCH)
+@require_POST
+def customer_phone(request, customer_id: int):
+    try:
+        phone = customer_phone_reveal(staff=request.staff, customer_id=customer_id, request=request)
+    except DomainError as exc:
+        return render(request, "showroom/workbench/_phone.html", {"error": exc.message}, status=exc.status)
+    return render(request, "showroom/workbench/_phone.html", {"phone": phone})
+
+
+@staff_required(USE_WORKBENCH)
+def customer_detail(request, customer_id: int):
+    customer = _customers(request.staff).filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404
+    can_reassign = request.staff.can(REASSIGN_CUSTOMER)
+    error = None
+    if request.method == "POST":
+        if not can_reassign:
+            return HttpResponse(status=403)
+        try:
+            consultant_id = int(request.POST.get("consultant", ""))
+        except ValueError:
+            consultant_id = 0
+        try:
+            binding_reassign(staff=request.staff, customer_id=customer.pk, consultant_id=consultant_id,
+                             reason=request.POST.get("reason", "")[:500], request=request)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Customer reassigned."))
+            return redirect("showroom:workbench_customer", customer_id=customer.pk)
+    return render(request, "showroom/workbench/customer.html", {
+        "customer": customer,
+        "consultations": customer.consultations.select_related("unit").order_by("-created_at")[:20],
+        "binding": customer.bindings.filter(ended_at__isnull=True).select_related("consultant").first(),
+        "consultants": project_consultants(project=customer.project) if can_reassign else [],
+        "can_reassign": can_reassign, "error": error,
+    }, status=400 if error else 200)
+
+
+@staff_required(USE_WORKBENCH)
+def consultations(request):
+    mine = Consultation.objects.filter(consultant=request.staff.user).select_related("customer", "unit", "project")
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("handled") if i.isdigit()]
+        mine.filter(pk__in=ids, handled_at__isnull=True).update(handled_at=timezone.now())
+        return redirect("showroom:workbench_consultations")
+    page = Paginator(mine.order_by("handled_at", "-created_at"), 30).get_page(request.GET.get("page"))
+    return render(request, "showroom/workbench/consultations.html", {"page": page})
+
+
+@staff_required(USE_WORKBENCH)
+def notifications(request):
+    if request.method == "POST":
+        notifications_mark_read(recipient=request.staff.user)
+        return redirect("showroom:workbench_notifications")
+    page = Paginator(Notification.objects.filter(recipient=request.staff.user), 30).get_page(request.GET.get("page"))
+    return render(request, "showroom/workbench/notifications.html", {"page": page})
