@@ -42,6 +42,7 @@ messages: install
 
 bench: install
 	$(BIN)/python bench/grid.py
+	$(BIN)/python bench/showroom.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media artifacts staticfiles

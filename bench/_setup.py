@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yunlou_bench"
+# Where a benchmark that seeds media draws it: outside the repository, reused between runs.
+BENCH_MEDIA_ROOT = "/tmp/yunlou-bench-media"
 
 
 def ensure_database(url: str) -> None:
@@ -20,13 +22,17 @@ def ensure_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def django_on_postgres(*, seed: bool = True) -> None:
+def django_on_postgres(*, seed: bool = True, with_media: bool = False) -> None:
+    """Migrate (and seed) the benchmark database; `with_media` also draws the demo photos, video and VR
+    tour (about 15 s the first time) into MEDIA_ROOT, which defaults to a directory under /tmp."""
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
         sys.exit("benchmarks measure PostgreSQL: set DATABASE_URL=postgres://…")
     ensure_database(url)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunlou.settings")
+    if with_media:
+        os.environ.setdefault("MEDIA_ROOT", BENCH_MEDIA_ROOT)
     import django
 
     django.setup()
@@ -36,7 +42,7 @@ def django_on_postgres(*, seed: bool = True) -> None:
     if seed:
         from yunlou.demo.seed import seed_demo
 
-        seed_demo(with_media=False)
+        seed_demo(with_media=with_media)
 
 
 def median_ms(samples: list[float]) -> float:

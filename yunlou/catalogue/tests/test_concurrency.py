@@ -1,42 +1,15 @@
 """Two people act on the same unit at the same instant: exactly one wins, on real parallel connections."""
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from yunlou.catalogue.models import Unit, UnitStatus
 from yunlou.catalogue.services import unit_status_change, unit_transition
 from yunlou.core.errors import Conflict
 from yunlou.core.models import AuditLog
+from yunlou.core.tests.concurrency import postgres_only, race
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks and parallel connections are proven on PostgreSQL (CI's first run)"),
-]
-
-
-def race(*actions):
-    """Run each action in its own thread and connection, released together; collect results or errors."""
-    barrier = threading.Barrier(len(actions))
-    outcomes = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait()
-            outcomes[index] = action()
-        except Exception as exc:  # the loser's exception is the point of the test
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 
 
 def test_a_manager_taking_a_unit_off_sale_and_a_buyer_holding_it_cannot_both_win(building, manager):
