@@ -132,7 +132,8 @@ def log_excluded(client, page_url: str, excluded: list[tuple[str, str]]) -> None
     seen: set[str] = set()
     for label, href in excluded:
         response = client.get(local_path(page_url, href))
-        size = f"{len(body_of(response)) / 1024:8.1f} KB" if response.status_code == 200 else f"HTTP {response.status_code}"
+        status = response.status_code
+        size = f"{len(body_of(response)) / 1024:8.1f} KB" if status == 200 else f"HTTP {status:>8}"
         note = "  (again)" if href in seen else ""
         seen.add(href)
         log(f"    {size}  {label:16} {href}{note}")

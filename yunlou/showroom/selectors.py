@@ -12,6 +12,7 @@ from yunlou.catalogue.models import (
     PanoramaScene,
     Project,
     Unit,
+    UnitStatus,
 )
 from yunlou.catalogue.selectors import (
     PUBLIC_UNIT_STATUSES,
@@ -100,6 +101,18 @@ def showroom_units(*, project: Project, floor_plan_id: int | None = None, buildi
     units = units.filter(**{k: v for k, v in lookups.items() if v is not None})
     return units.select_related("building", "floor_plan").order_by("building__sort_order", "building_id", "floor",
                                                                     "position")
+
+
+def availability_list(*, project: Project, floor_plan_id: int, floor_min: int | None = None,
+                      floor_max: int | None = None, available_only: bool = False) -> QuerySet[Unit]:
+    """The live unit list of a floor plan, polled by every open page: only the columns the list shows."""
+    units = showroom_units(project=project, floor_plan_id=floor_plan_id, floor_min=floor_min, floor_max=floor_max)
+    if available_only:
+        units = units.filter(status=UnitStatus.AVAILABLE)
+    return units.select_related(None).select_related("building").only(
+        "id", "code", "status", "list_price", "floor", "position", "building__id", "building__name",
+        "building__number", "building__sort_order",
+    )
 
 
 def showroom_unit(*, project: Project, unit_id: int) -> Unit:

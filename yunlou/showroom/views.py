@@ -1,15 +1,19 @@
 """The buyer's showroom (线上展厅): mobile pages, server-rendered, enhanced with htmx where it helps."""
 
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yunlou.accounts.permissions import USE_WORKBENCH
 from yunlou.accounts.phone_codes import phone_code_request
 from yunlou.accounts.sms import ConsoleSmsBackend
+from yunlou.accounts.staff import request_staff
 from yunlou.catalogue.models import UnitStatus
 from yunlou.catalogue.selectors import panorama_tour
 from yunlou.core.audit import client_ip
@@ -21,6 +25,7 @@ from yunlou.showroom import selectors
 from yunlou.showroom.forms import ConsultationForm, MortgageForm, PhoneCodeForm, ShowroomSearchForm
 from yunlou.showroom.location import map_links
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
+from yunlou.showroom.services import share_code_for
 from yunlou.showroom.visit import visit_for
 
 
@@ -32,8 +37,17 @@ def _project_or_404(project_id: int):
 
 
 def _page(request, template: str, project, context: dict, status: int = 200):
-    """Render a project's page with the visit (binding and consultant card) every page carries."""
+    """Render a project's page with the visit (binding and consultant card) every page carries.
+
+    A consultant of the project looking at any showroom page also gets their own link to it and its QR code.
+    """
     context.setdefault("consultation_form", ConsultationForm())
+    staff = request_staff(request)
+    if staff is not None and staff.can(USE_WORKBENCH) and staff.covers(project.pk):
+        code = share_code_for(owner=staff.user, project=project).code
+        context["my_share"] = {"url": request.build_absolute_uri(f"{request.path}?s={code}"),
+                               "qr": reverse("showroom:workbench_qr", args=[project.pk]) + "?" + urlencode(
+                                   {"path": request.path})}
     return render(request, template, {"project": project, "visit": visit_for(request, project), **context},
                   status=status)
 
@@ -70,10 +84,8 @@ def floor_plan_detail(request, project_id: int, plan_id: int):
         raise Http404(exc.message) from exc
     floor_min, floor_max = _floor_range(request)
     available_only = request.GET.get("available") == "1"
-    units = selectors.showroom_units(project=project, floor_plan_id=plan.pk, floor_min=floor_min,
-                                     floor_max=floor_max)
-    if available_only:
-        units = units.filter(status=UnitStatus.AVAILABLE)
+    units = selectors.availability_list(project=project, floor_plan_id=plan.pk, floor_min=floor_min,
+                                        floor_max=floor_max, available_only=available_only)
     by_building = [(building, list(group)) for building, group in groupby(units, key=lambda unit: unit.building)]
     context = {"plan": plan, "by_building": by_building, "unit_count": sum(len(g) for _b, g in by_building),
                "floor_min": floor_min, "floor_max": floor_max, "available_only": available_only,

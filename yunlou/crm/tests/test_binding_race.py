@@ -14,10 +14,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 def test_simultaneous_links_leave_exactly_one_binding(project, consultant, second_consultant):
     for _ in range(5):
         visitor = uuid.uuid4()
-        outcomes = race(
-            lambda: binding_claim(project=project, consultant=consultant.user, visitor_id=visitor),
-            lambda: binding_claim(project=project, consultant=second_consultant.user, visitor_id=visitor),
-        )
+        outcomes = race(*[
+            lambda user=user, visitor=visitor: binding_claim(project=project, consultant=user, visitor_id=visitor)
+            for user in (consultant.user, second_consultant.user)
+        ])
         assert not any(isinstance(o, Exception) for o in outcomes), outcomes
         open_bindings = Binding.objects.filter(project=project, visitor_id=visitor, ended_at__isnull=True)
         assert open_bindings.count() == 1

@@ -105,3 +105,11 @@ def test_reassignment_needs_a_consultant_of_the_project_and_a_reason(customer, m
         binding_reassign(staff=manager, customer_id=customer.pk, consultant_id=customer.owner_id, reason=" ")
     assert error.value.field == "reason"
     assert not AuditLog.objects.filter(action="binding.reassign").exists()
+
+
+def test_the_periodic_task_closes_expired_bindings(project, consultant):
+    from yunlou.crm.tasks import bindings_expire_task
+
+    binding = binding_claim(project=project, consultant=consultant.user, visitor_id=uuid.uuid4())
+    Binding.objects.filter(pk=binding.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert bindings_expire_task.apply().get() == 1  # run here, whatever the broker

@@ -73,3 +73,14 @@ def test_qr_codes_only_for_the_consultants_own_projects_pages(client, showroom, 
     assert client.get(f"/m/qr/{showroom.pk}.png?path=https://evil.example/").status_code == 404
     other = outsider.project_ids and next(iter(outsider.project_ids))
     assert client.get(f"/m/qr/{other}.png?path=/p/{other}/").status_code == 404
+
+
+def test_a_consultant_gets_their_own_link_on_any_showroom_page(client, showroom, consultant, plans):
+    client.force_login(consultant.user)
+    code = share_code_for(owner=consultant.user, project=showroom).code
+    page = client.get(f"/p/{showroom.pk}/plans/{plans[0].pk}/").content.decode()
+    assert f'data-copy="http://testserver/p/{showroom.pk}/plans/{plans[0].pk}/?s={code}"' in page
+
+
+def test_buyers_see_no_share_bar(client, showroom):
+    assert 'data-testid="my-share"' not in client.get(f"/p/{showroom.pk}/").content.decode()
