@@ -106,7 +106,7 @@ def binding_reassign(*, staff: Staff, customer_id: int, consultant_id: int, reas
     if not staff.can(REASSIGN_CUSTOMER):
         raise Forbidden(_("Only managers may reassign customers."))
     customer = (
-        Customer.objects.select_for_update()
+        Customer.objects.select_for_update(of=("self",))
         .select_related("project", "owner")
         .filter(pk=customer_id, project__organization=staff.organization)
         .first()
