@@ -26,7 +26,7 @@ fonts:
 demo: install fonts
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (staff pages at /staff/, API at /api/v1/docs)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (showroom at /, consultant workbench at /m/, staff pages at /staff/, API at /api/v1/docs)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
