@@ -14,9 +14,11 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_flag("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY", "demo-only-secret-key-change-me-in-production-0123456789")
+DEMO_SECRET_KEY = "demo-only-secret-key-change-me-in-production-0123456789"
+DEMO_FIELD_ENCRYPTION_KEY = "demo-only-field-encryption-key"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 # A separate key for phone and ID numbers, so a leaked SECRET_KEY does not reveal them (and back).
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "demo-only-field-encryption-key")
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", DEMO_FIELD_ENCRYPTION_KEY)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -103,6 +105,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "yunlou.accounts.backends.login_identity"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
@@ -148,6 +151,10 @@ CACHES = {
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "yunlou.accounts.sms.ConsoleSmsBackend")
 # The demo shows the SMS code on the page so that nobody needs a phone; never in production.
 SMS_CODE_ON_PAGE = DEBUG and SMS_BACKEND.endswith("ConsoleSmsBackend")
+
+# How many reverse proxies we run in front of the app (each appends to X-Forwarded-For); 0 = none, so the
+# header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")

@@ -32,8 +32,22 @@ class UserAdmin(DjangoUserAdmin):
         return user.masked_phone
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "organization", "role", "projects", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        organization, projects = data.get("organization"), data.get("projects")
+        if organization and projects and any(p.organization_id != organization.pk for p in projects):
+            self.add_error("projects", _("Projects must belong to the membership's organisation."))
+        return data
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["user"]
     filter_horizontal = ["projects"]
@@ -48,6 +62,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "organization", "role", "is_active"]
     list_filter = ["organization", "role", "is_active"]
     autocomplete_fields = ["user"]

@@ -5,6 +5,21 @@ from yunlou.core.crypto import blind_index
 from yunlou.core.phone import is_valid_phone, normalize_phone
 
 
+def login_identity(request, credentials) -> str:
+    """The account a login attempt is for, as django-axes counts failures (AXES_USERNAME_CALLABLE).
+
+    A mobile number can be typed many ways (spaces, dashes, +86); counting each spelling separately
+    would give every spelling its own five tries, so a number counts as the account it belongs to.
+    """
+    if credentials is None and request is not None:
+        credentials = request.POST
+    username = str((credentials or {}).get("username") or "")
+    if is_valid_phone(username):
+        account = User.objects.filter(phone_hash=blind_index(normalize_phone(username))).first()
+        return account.username if account else normalize_phone(username)
+    return username
+
+
 class UsernameOrPhoneBackend(ModelBackend):
     """Password login by username, or by mobile number found through its blind index."""
 

@@ -28,8 +28,11 @@ class Staff:
         """For templates: `{% if "grid.change_status" in staff.permissions %}`."""
         return ROLE_PERMISSIONS.get(self.role, frozenset())
 
-    def covers(self, project_id: int) -> bool:
-        return self.project_ids is None or project_id in self.project_ids
+    def covers(self, project) -> bool:
+        """The project is this organisation's and the role covers it (an admin covers all of them)."""
+        if project.organization_id != self.organization.pk:
+            return False
+        return self.project_ids is None or project.pk in self.project_ids
 
     @property
     def role_label(self) -> str:

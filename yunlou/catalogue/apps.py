@@ -17,3 +17,4 @@ class CatalogueConfig(AppConfig):
             "file": _("File"), "created": _("Units created"), "updated": _("Units repriced"),
             "unchanged": _("Units unchanged")})
         register_audit_action("building.generate_units", _("Units generated"), fields={"units": _("Units")})
+        register_audit_action("price_list.export", _("Price list exported"), fields={"building": _("Building")})

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -229,6 +230,12 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def clean(self):
+        # A floor plan is a project's: a unit cannot take one from another project (the admin and
+        # imports both pass through here or through services that check the same).
+        if self.floor_plan_id and self.building_id and self.floor_plan.project_id != self.building.project_id:
+            raise ValidationError({"floor_plan": _("The floor plan belongs to another project.")})
+
     @staticmethod
     def price_per_sqm(list_price: int, area: Decimal) -> int:
         return int((Decimal(list_price) / area).quantize(Decimal("1")))
@@ -324,3 +331,7 @@ class PanoramaHotspot(models.Model):
 
     def __str__(self) -> str:
         return self.text or str(self.target_scene)
+
+    def clean(self):
+        if self.scene_id and self.target_scene_id and self.scene.project_id != self.target_scene.project_id:
+            raise ValidationError({"target_scene": _("A hotspot leads to a scene of the same project.")})

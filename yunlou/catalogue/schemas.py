@@ -5,8 +5,10 @@ from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
 from yunlou.catalogue.models import UnitStatus
+from yunlou.core.parsing import MAX_ID
 
-UnitStatusValue = Literal["not_for_sale", "available", "held", "subscribed", "signed"]
+# The statuses as a Literal, so the OpenAPI document lists them and a wrong one is a 422 naming the field.
+UnitStatusValue = Literal[tuple(UnitStatus.values)]
 
 
 def media_url(request, file) -> str | None:
@@ -152,12 +154,12 @@ class UnitOut(Schema):
 
 
 class UnitQuery(Schema):
-    project_id: int | None = None
-    building_id: int | None = None
-    floor_plan_id: int | None = None
+    project_id: int | None = Field(None, ge=1, le=MAX_ID)
+    building_id: int | None = Field(None, ge=1, le=MAX_ID)
+    floor_plan_id: int | None = Field(None, ge=1, le=MAX_ID)
     status: UnitStatusValue | None = None
-    price_min: int | None = Field(None, ge=0, description="fen")
-    price_max: int | None = Field(None, ge=0, description="fen")
+    price_min: int | None = Field(None, ge=0, le=MAX_ID, description="fen")
+    price_max: int | None = Field(None, ge=0, le=MAX_ID, description="fen")
     area_min: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
     area_max: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
 

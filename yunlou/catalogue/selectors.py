@@ -93,10 +93,9 @@ def building_get(*, staff: Staff | None, building_id: int) -> Building:
 
 
 def floor_plans_with_availability(project: Project) -> QuerySet[FloorPlan]:
-    """The project's floor plans, each with how many of its units are available and how many are public."""
+    """The project's floor plans, each with how many of its units are available now."""
     return project.floor_plans.annotate(
         available_count=Count("units", filter=Q(units__status=UnitStatus.AVAILABLE)),
-        public_count=Count("units", filter=Q(units__status__in=PUBLIC_UNIT_STATUSES)),
     ).order_by("sort_order", "id")
 
 

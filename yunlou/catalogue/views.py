@@ -20,7 +20,7 @@ from yunlou.accounts.permissions import (
 from yunlou.accounts.staff import staff_required
 from yunlou.catalogue import selectors, services
 from yunlou.catalogue.forms import GridFilterForm, PriceListImportForm, UnitStatusForm
-from yunlou.catalogue.models import Unit
+from yunlou.catalogue.models import UnitStatus
 from yunlou.catalogue.services.price_list import price_list_filename
 from yunlou.core.errors import DomainError, NotFound
 
@@ -80,7 +80,7 @@ def unit_status(request, unit_id: int):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("%(code)s is now “%(status)s”.") % {
-                "code": unit.code, "status": Unit(status=form.cleaned_data["status"]).get_status_display()})
+                "code": unit.code, "status": UnitStatus(form.cleaned_data["status"]).label})
             grid_url = reverse("catalogue:grid", args=[unit.building_id])
             if is_htmx:
                 response = HttpResponse(status=204)
@@ -125,7 +125,7 @@ def price_list(request, project_id: int):
 def price_list_export(request, project_id: int):
     try:
         project = selectors.project_get(staff=request.staff, project_id=project_id)
-        content = services.price_list_export(staff=request.staff, project_id=project.pk)
+        content = services.price_list_export(staff=request.staff, project_id=project.pk, request=request)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(content, content_type=XLSX)

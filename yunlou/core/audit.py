@@ -1,7 +1,9 @@
 """The audit log's one writer. Call it inside the transaction that makes the change."""
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -24,11 +26,21 @@ def register_audit_action(
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address. X-Forwarded-For is believed only for the hops our own proxies add
+    (TRUSTED_PROXY_COUNT); anyone can send the header, so without trusted proxies it is ignored."""
     if request is None:
         return None
-    # Behind the load balancer the first X-Forwarded-For hop is the client; trust it only there.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+    candidate = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            # Each trusted proxy appends the address it saw; the client is the one our first proxy appended.
+            candidate = hops[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
 
 
 def audit_record(
@@ -36,13 +48,17 @@ def audit_record(
     action: str,
     target: models.Model,
     actor=None,
+    project=None,
     organization=None,
     changes: dict[str, Any] | None = None,
     note: str = "",
     request: HttpRequest | None = None,
 ) -> AuditLog:
+    """Record a change. `project` scopes the entry (staff read only their projects' entries) and implies
+    the organisation; organisation-wide actions pass `organization` alone."""
     return AuditLog.objects.create(
-        organization=organization,
+        organization_id=project.organization_id if project is not None else getattr(organization, "pk", None),
+        project=project,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=target._meta.label_lower,

@@ -59,3 +59,8 @@ class ImportRejected(ValidationFailed):
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415

@@ -11,6 +11,10 @@ class AuditLog(models.Model):
         "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True,
         related_name="audit_entries", verbose_name=_("organization"),
     )
+    project = models.ForeignKey(
+        "catalogue.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries",
+        verbose_name=_("project"),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="audit_entries", verbose_name=_("actor"),
@@ -67,6 +71,9 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
+    # The organisation the news is about: staff read only their current organisation's notifications.
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="notifications", verbose_name=_("organization"))
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("body"), blank=True)

@@ -16,6 +16,8 @@ def yuan_to_fen(value) -> int:
         raise ValueError(f"not a number: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not a number: {value!r}")
+    if amount and amount.adjusted() > 15:  # 10^16 yuan and beyond is a typo, and would overflow Decimal maths
+        raise ValueError(f"too large: {value!r}")
     fen = amount * FEN_PER_YUAN
     if fen != fen.to_integral_value():
         raise ValueError(f"more precise than one fen: {value!r}")

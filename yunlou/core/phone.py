@@ -6,7 +6,9 @@ from django.utils.translation import gettext as _
 
 from yunlou.core.errors import ValidationFailed
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], not \d: \d also matches full-width and other scripts' digits, which would give one real number
+# several spellings (and so several customers and SMS allowances).
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _SEPARATORS = re.compile(r"[\s\-()]")
 
 

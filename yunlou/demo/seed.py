@@ -105,6 +105,8 @@ def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
             organization, name="滨江悦府", district="杭州·滨江区", address="杭州市滨江区江南大道与伟业路交叉口",
             latitude=Decimal("30.208900"), longitude=Decimal("120.211600"), sales_phone="0571-8666 5555",
             status=ProjectStatus.UPCOMING, tags=["低密洋房", "一线江景", "即将开盘"],
+            # Before the launch no unit is on sale, so the advertised range is the developer's estimate.
+            price_min=480_000_000, price_max=800_000_000, average_unit_price=4_100_000,
             description="滨江悦府为低密度洋房与叠拼社区，容积率1.6，南向临江，预计明年春季开盘。",
         )
         _catalogue(yunqi, YUNQI_PLANS, YUNQI_BUILDINGS, status_picker=_yunqi_status)

@@ -9,8 +9,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from yunlou.accounts.phone_codes import RESEND_AFTER_SECONDS, phone_code_request
 from yunlou.catalogue.schemas import ErrorOut, media_url
+from yunlou.catalogue.services.price_list import MAX_PRICE_FEN
 from yunlou.core.audit import client_ip
-from yunlou.core.errors import ValidationFailed
+from yunlou.core.errors import UnsupportedMediaType, ValidationFailed
 from yunlou.crm.services import consultation_submit
 from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, ConsultationInput
 from yunlou.showroom import selectors
@@ -61,9 +62,18 @@ class CodeOut(Schema):
     resend_after_seconds: int
 
 
-@router.post("/sms/codes", response={202: CodeOut, 400: ErrorOut, 429: ErrorOut},
+def _require_json(request: HttpRequest) -> None:
+    """Anonymous POSTs must be JSON. A form-encoded or text/plain POST is a 'simple' request that any web
+    page can make its visitors' browsers send without a CORS preflight (and these endpoints have no CSRF
+    token); requiring application/json makes the browser ask first, and we do not allow other origins."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(_("Send the request body as application/json."), field="body")
+
+
+@router.post("/sms/codes", response={202: CodeOut, 400: ErrorOut, 415: ErrorOut, 429: ErrorOut},
              summary="Send an SMS code that proves the caller holds the phone (for consultations)")
 def sms_code(request: HttpRequest, body: CodeIn):
+    _require_json(request)
     phone_code_request(phone=body.phone, purpose="consultation", ip=client_ip(request))
     return Status(202, {"sent": True, "resend_after_seconds": RESEND_AFTER_SECONDS})
 
@@ -84,9 +94,10 @@ class ConsultationOut(Schema):
 
 
 @router.post("/projects/{project_id}/consultations",
-             response={201: ConsultationOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+             response={201: ConsultationOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
              summary="购房咨询: a question with a verified phone, filed with the visitor's consultant")
 def consultation_create(request: HttpRequest, project_id: int, body: ConsultationIn):
+    _require_json(request)
     project = selectors.showroom_project(project_id=project_id)
     if body.preferred_visit_at is not None and body.preferred_visit_at.tzinfo is None:
         raise ValidationFailed(_("Give the visit time with its time zone, e.g. 2026-12-05T10:00:00+08:00."),
@@ -100,14 +111,14 @@ def consultation_create(request: HttpRequest, project_id: int, body: Consultatio
 
 
 class MortgageQuery(Schema):
-    price: int = Field(gt=0, description="total price, fen")
+    price: int = Field(gt=0, le=MAX_PRICE_FEN, description="total price, fen")
     down_payment_percent: Decimal = Field(ge=0, le=100)
     years: int = Field(30, ge=1, le=30)
     kind: LoanKind = LoanKind.COMMERCIAL
     method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALMENT
     commercial_rate: Decimal = Field(ge=0, le=24, description="annual %")
     provident_fund_rate: Decimal = Field(ge=0, le=24, description="annual %")
-    provident_fund_amount: int | None = Field(None, gt=0, description="fen, combined loans only")
+    provident_fund_amount: int | None = Field(None, gt=0, le=MAX_PRICE_FEN, description="fen, combined loans only")
 
 
 class LoanPartOut(Schema):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yunlou.core.errors import ValidationFailed
 from yunlou.core.phone import normalize_phone
-from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX
+from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, VISIT_HORIZON_DAYS
 from yunlou.showroom.mortgage import LoanKind, RepaymentMethod
 
 VISIT_SLOTS = [time(hour, minute) for hour in range(9, 18) for minute in (0, 30)] + [time(18, 0)]
@@ -67,7 +67,7 @@ class ConsultationForm(forms.Form):
             self.add_error("visit_date", _("Choose a day for the visit."))
         elif day and slot:
             moment = timezone.make_aware(datetime.combine(day, slot))
-            if not (timezone.now() < moment <= timezone.now() + timedelta(days=90)):
+            if not (timezone.now() < moment <= timezone.now() + timedelta(days=VISIT_HORIZON_DAYS)):
                 self.add_error("visit_date", _("Choose a visit time within the next 90 days."))
             data["preferred_visit_at"] = moment
         return data

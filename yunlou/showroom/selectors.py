@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, Max, Min, OuterRef, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
 from yunlou.catalogue.models import (
@@ -11,6 +11,7 @@ from yunlou.catalogue.models import (
     FloorPlan,
     PanoramaScene,
     Project,
+    ProjectStatus,
     Unit,
     UnitStatus,
 )
@@ -49,10 +50,13 @@ def showroom_project_list(*, search: str = "", price: str = "", rooms: str = "",
         units = units.filter(floor_plan__rooms__gte=low, floor_plan__rooms__lte=high)
     if price or area or rooms:
         projects = projects.filter(Exists(units))
+    # What a buyer can buy now first, then what is coming, then what is sold out.
+    sale_order = Case(When(status=ProjectStatus.ON_SALE, then=0), When(status=ProjectStatus.UPCOMING, then=1),
+                      default=2)
     return projects.annotate(
         area_min=Min("floor_plans__gross_area"), area_max=Max("floor_plans__gross_area"),
         rooms_min=Min("floor_plans__rooms"), rooms_max=Max("floor_plans__rooms"),
-    ).order_by("-status", "id")
+    ).order_by(sale_order, "id")
 
 
 def showroom_project(*, project_id: int) -> Project:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from yunlou.accounts.permissions import USE_WORKBENCH
+from yunlou.accounts.models import Role
 from yunlou.accounts.phone_codes import phone_code_request
 from yunlou.accounts.sms import ConsoleSmsBackend
 from yunlou.accounts.staff import request_staff
@@ -19,6 +19,7 @@ from yunlou.catalogue.selectors import panorama_tour
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import DomainError, NotFound
 from yunlou.core.money import fen_to_yuan, yuan_to_fen
+from yunlou.core.parsing import positive_int
 from yunlou.crm.services import consultation_submit
 from yunlou.crm.services.consultations import ConsultationInput
 from yunlou.showroom import selectors
@@ -43,7 +44,8 @@ def _page(request, template: str, project, context: dict, status: int = 200):
     """
     context.setdefault("consultation_form", ConsultationForm())
     staff = request_staff(request)
-    if staff is not None and staff.can(USE_WORKBENCH) and staff.covers(project.pk):
+    # Only a consultant of the project gets a link: only their links bind (锁客), so no one else's would count.
+    if staff is not None and staff.role == Role.CONSULTANT and staff.covers(project):
         code = share_code_for(owner=staff.user, project=project).code
         context["my_share"] = {"url": request.build_absolute_uri(f"{request.path}?s={code}"),
                                "qr": reverse("showroom:workbench_qr", args=[project.pk]) + "?" + urlencode(
@@ -96,11 +98,8 @@ def floor_plan_detail(request, project_id: int, plan_id: int):
 
 
 def _floor_range(request) -> tuple[int | None, int | None]:
-    def number(name):
-        value = request.GET.get(name, "")
-        return int(value) if value.isdigit() and 0 < int(value) < 200 else None
-
-    low, high = number("floor_min"), number("floor_max")
+    low = positive_int(request.GET.get("floor_min"), maximum=199)
+    high = positive_int(request.GET.get("floor_max"), maximum=199)
     if low and high and low > high:
         low, high = high, low
     return low, high
@@ -177,9 +176,9 @@ def vr_tour(request, project_id: int):
 def calculator(request, project_id: int):
     project = _project_or_404(project_id)
     unit = None
-    unit_id = request.GET.get("unit", "")
-    if unit_id.isdigit():
-        unit = selectors.showroom_units(project=project).filter(pk=int(unit_id)).first()
+    unit_id = positive_int(request.GET.get("unit"))
+    if unit_id:
+        unit = selectors.showroom_units(project=project).filter(pk=unit_id).first()
     price = unit.list_price if unit else (project.price_min or 300_000_000)
     initial = {
         "price_yuan": price // 100 if price % 100 == 0 else fen_to_yuan(price),

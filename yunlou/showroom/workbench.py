@@ -6,32 +6,27 @@ import io
 import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from yunlou.accounts.permissions import REASSIGN_CUSTOMER, USE_WORKBENCH, VIEW_PROJECT_CUSTOMERS
-from yunlou.accounts.staff import Staff, staff_required
+from yunlou.accounts.models import Role
+from yunlou.accounts.permissions import REASSIGN_CUSTOMER, USE_WORKBENCH
+from yunlou.accounts.staff import staff_required
 from yunlou.catalogue.selectors import project_list
 from yunlou.core.errors import DomainError
-from yunlou.core.models import Notification
-from yunlou.core.notifications import notifications_mark_read
-from yunlou.crm.models import Consultation, Customer
-from yunlou.crm.services import binding_reassign, customer_phone_reveal, project_consultants
+from yunlou.core.notifications import notification_list, notifications_mark_read
+from yunlou.core.parsing import positive_int
+from yunlou.crm.selectors import consultation_list, customer_list
+from yunlou.crm.services import (
+    binding_reassign,
+    consultations_mark_handled,
+    customer_phone_reveal,
+    project_consultants,
+)
 from yunlou.showroom.services import share_code_for
-
-
-def _customers(staff: Staff) -> QuerySet[Customer]:
-    customers = Customer.objects.filter(project__organization=staff.organization).select_related("project", "owner")
-    if staff.project_ids is not None:
-        customers = customers.filter(project_id__in=staff.project_ids)
-    if not staff.can(VIEW_PROJECT_CUSTOMERS):
-        customers = customers.filter(owner=staff.user)
-    return customers.order_by("-last_contact_at", "-created_at", "-id")
 
 
 def _share_url(request, path: str, code: str) -> str:
@@ -42,7 +37,8 @@ def _share_url(request, path: str, code: str) -> str:
 @require_GET
 def home(request):
     staff = request.staff
-    projects = list(project_list(staff=staff).filter(is_published=True))
+    # Share links are a consultant's: only a consultant's link binds a visitor (锁客).
+    projects = list(project_list(staff=staff).filter(is_published=True)) if staff.role == Role.CONSULTANT else []
     shares = []
     for project in projects:
         code = share_code_for(owner=staff.user, project=project).code
@@ -55,9 +51,10 @@ def home(request):
                        "links": [(label, _share_url(request, path, code), path) for label, path in pages]})
     return render(request, "showroom/workbench/home.html", {
         "shares": shares,
-        "unread": Notification.objects.filter(recipient=staff.user, read_at__isnull=True).count(),
-        "new_consultations": Consultation.objects.filter(consultant=staff.user, handled_at__isnull=True).count(),
-        "customer_count": _customers(staff).count(),
+        "unread": notification_list(recipient=staff.user, organization=staff.organization)
+        .filter(read_at__isnull=True).count(),
+        "new_consultations": consultation_list(staff=staff).filter(handled_at__isnull=True).count(),
+        "customer_count": customer_list(staff=staff).count(),
     })
 
 
@@ -66,10 +63,9 @@ def home(request):
 def share_qr(request, project_id: int):
     """A QR code (PNG, so it can be saved and sent in WeChat) of the consultant's own link to a showroom page."""
     path = request.GET.get("path", "")
-    if not (request.staff.covers(project_id) and path.startswith(f"/p/{project_id}/") and len(path) < 200):
-        raise Http404
     project = project_list(staff=request.staff).filter(pk=project_id, is_published=True).first()
-    if project is None:
+    if project is None or request.staff.role != Role.CONSULTANT or not path.startswith(f"/p/{project_id}/") \
+            or len(path) >= 200:
         raise Http404
     url = _share_url(request, path, share_code_for(owner=request.staff.user, project=project).code)
     buffer = io.BytesIO()
@@ -80,7 +76,7 @@ def share_qr(request, project_id: int):
 @staff_required(USE_WORKBENCH)
 @require_GET
 def customers(request):
-    page = Paginator(_customers(request.staff), 30).get_page(request.GET.get("page"))
+    page = Paginator(customer_list(staff=request.staff), 30).get_page(request.GET.get("page"))
     return render(request, "showroom/workbench/customers.html", {"page": page})
 
 
@@ -96,7 +92,7 @@ def customer_phone(request, customer_id: int):
 
 @staff_required(USE_WORKBENCH)
 def customer_detail(request, customer_id: int):
-    customer = _customers(request.staff).filter(pk=customer_id).first()
+    customer = customer_list(staff=request.staff).filter(pk=customer_id).first()
     if customer is None:
         raise Http404
     can_reassign = request.staff.can(REASSIGN_CUSTOMER)
@@ -104,10 +100,7 @@ def customer_detail(request, customer_id: int):
     if request.method == "POST":
         if not can_reassign:
             return HttpResponse(status=403)
-        try:
-            consultant_id = int(request.POST.get("consultant", ""))
-        except ValueError:
-            consultant_id = 0
+        consultant_id = positive_int(request.POST.get("consultant")) or 0
         try:
             binding_reassign(staff=request.staff, customer_id=customer.pk, consultant_id=consultant_id,
                              reason=request.POST.get("reason", "")[:500], request=request)
@@ -127,19 +120,20 @@ def customer_detail(request, customer_id: int):
 
 @staff_required(USE_WORKBENCH)
 def consultations(request):
-    mine = Consultation.objects.filter(consultant=request.staff.user).select_related("customer", "unit", "project")
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("handled") if i.isdigit()]
-        mine.filter(pk__in=ids, handled_at__isnull=True).update(handled_at=timezone.now())
+        ids = [number for number in map(positive_int, request.POST.getlist("handled")) if number]
+        consultations_mark_handled(staff=request.staff, ids=ids)
         return redirect("showroom:workbench_consultations")
-    page = Paginator(mine.order_by("handled_at", "-created_at"), 30).get_page(request.GET.get("page"))
+    page = Paginator(consultation_list(staff=request.staff), 30).get_page(request.GET.get("page"))
     return render(request, "showroom/workbench/consultations.html", {"page": page})
 
 
 @staff_required(USE_WORKBENCH)
 def notifications(request):
+    staff = request.staff
     if request.method == "POST":
-        notifications_mark_read(recipient=request.staff.user)
+        notifications_mark_read(recipient=staff.user, organization=staff.organization)
         return redirect("showroom:workbench_notifications")
-    page = Paginator(Notification.objects.filter(recipient=request.staff.user), 30).get_page(request.GET.get("page"))
+    notices = notification_list(recipient=staff.user, organization=staff.organization)
+    page = Paginator(notices, 30).get_page(request.GET.get("page"))
     return render(request, "showroom/workbench/notifications.html", {"page": page})

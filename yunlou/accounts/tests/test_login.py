@@ -54,3 +54,11 @@ def test_english_is_available_through_the_language_switch(client, manager):
 def test_a_browser_set_to_english_still_gets_chinese_first(client, db):
     page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "员工登录" in page.content.decode()
+
+
+def test_spelling_the_phone_differently_does_not_buy_more_tries(client, manager):
+    spellings = ["13900000002", "139 0000 0002", "139-0000-0002", "+86 13900000002", "0086 139 0000 0002"]
+    for spelling in spellings:
+        login(client, spelling, "wrong-password")
+    assert login(client, "13900000002").status_code == 429
+    assert login(client, "liu").status_code == 429  # the account, whichever name it is reached by

@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from xml.etree import ElementTree
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -28,6 +29,9 @@ from yunlou.core.errors import Forbidden, ImportRejected, NotFound
 from yunlou.core.money import fen_to_yuan, yuan_to_fen
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# What a file that is not a readable .xlsx makes openpyxl (or the zip and XML layers under it) raise.
+UNREADABLE = (InvalidFileException, zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError,
+              TypeError, IndexError)
 MAX_ROWS = 20_000
 MAX_AREA = Decimal("9999.99")
 MAX_PRICE_FEN = 10**13  # ¥100 billion: anything above is a typo, not a flat
@@ -78,41 +82,48 @@ def _file_problem(message: str, *, row: int | None = None) -> ImportRejected:
 
 
 def _read_rows(file) -> list[tuple[int, dict[str, Any]]]:
-    """The data rows as (spreadsheet row number, {column key: raw value}); file-level problems raise."""
-    header_label = {key: label for key, label, _aliases in COLUMNS}
+    """Open the workbook and read its rows; a file that is too big or not an .xlsx is refused whole."""
     size = getattr(file, "size", None)
     if size is not None and size > MAX_FILE_BYTES:
         raise _file_problem(_("The file is larger than 5 MB."))
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except UNREADABLE as exc:
         raise _file_problem(_("The file is not an Excel .xlsx workbook.")) from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True) if workbook.worksheets else iter(())
-        header = next(rows, None)
-        if header is None or not any(_cell_text(v) for v in header):
-            raise _file_problem(_("The file is empty: the first row must hold the column headers."), row=1)
-        positions: dict[str, int] = {}
-        for index, value in enumerate(header):
-            name = _normalise_header(value)
-            for key, _label, aliases in COLUMNS:
-                if name in aliases and key not in positions:
-                    positions[key] = index
-        missing = [header_label[key] for key, _label, _aliases in COLUMNS if key not in positions]
-        if missing:
-            message = _("Missing columns: %(columns)s. The first row must be: %(expected)s.") % {
-                "columns": "、".join(missing), "expected": "、".join(header_label.values())}
-            raise ImportRejected(message, field="file", details=[
-                {"row": 1, "column": column, "message": _("Column missing.")} for column in missing])
-        data = []
-        for number, values in enumerate(rows, start=2):
-            if not any(_cell_text(v) for v in values):
-                continue
-            if len(data) >= MAX_ROWS:
-                raise _file_problem(_("A price list may hold at most %(max)s rows.") % {"max": MAX_ROWS}, row=number)
-            data.append((number, {key: values[i] if i < len(values) else None for key, i in positions.items()}))
+        return _data_rows(workbook)
+    except UNREADABLE as exc:  # openpyxl reads the sheet lazily: a damaged sheet shows up only now
+        raise _file_problem(_("The file is not an Excel .xlsx workbook.")) from exc
     finally:
         workbook.close()
+
+
+def _data_rows(workbook) -> list[tuple[int, dict[str, Any]]]:
+    """The data rows as (spreadsheet row number, {column key: raw value}) after checking the header row."""
+    header_label = {key: label for key, label, _aliases in COLUMNS}
+    rows = workbook.worksheets[0].iter_rows(values_only=True) if workbook.worksheets else iter(())
+    header = next(rows, None)
+    if header is None or not any(_cell_text(v) for v in header):
+        raise _file_problem(_("The file is empty: the first row must hold the column headers."), row=1)
+    positions: dict[str, int] = {}
+    for index, value in enumerate(header):
+        name = _normalise_header(value)
+        for key, _label, aliases in COLUMNS:
+            if name in aliases and key not in positions:
+                positions[key] = index
+    missing = [header_label[key] for key, _label, _aliases in COLUMNS if key not in positions]
+    if missing:
+        message = _("Missing columns: %(columns)s. The first row must be: %(expected)s.") % {
+            "columns": "、".join(missing), "expected": "、".join(header_label.values())}
+        raise ImportRejected(message, field="file", details=[
+            {"row": 1, "column": column, "message": _("Column missing.")} for column in missing])
+    data = []
+    for number, values in enumerate(rows, start=2):
+        if not any(_cell_text(v) for v in values):
+            continue
+        if len(data) >= MAX_ROWS:
+            raise _file_problem(_("A price list may hold at most %(max)s rows.") % {"max": MAX_ROWS}, row=number)
+        data.append((number, {key: values[i] if i < len(values) else None for key, i in positions.items()}))
     if not data:
         raise _file_problem(_("The file has headers but no price rows."), row=2)
     return data
@@ -148,7 +159,7 @@ def _staff_project(staff: Staff, project_id: int, permission: str) -> Project:
     if not staff.can(permission):
         raise Forbidden(_("Your role may not do this with price lists."))
     project = Project.objects.filter(pk=project_id, organization=staff.organization).first()
-    if project is None or not staff.covers(project.pk):
+    if project is None or not staff.covers(project):
         raise NotFound(_("No such project."), field="project")
     return project
 
@@ -272,7 +283,7 @@ def price_list_import(
     project_refresh_price_range(project=project)
     result = ImportResult(created=len(to_create), updated=len(to_update), unchanged=unchanged)
     audit_record(
-        action="price_list.import", target=project, actor=staff.user, organization=staff.organization,
+        action="price_list.import", target=project, actor=staff.user, project=project,
         changes={"file": file_name[:200], "created": [u.code for u in to_create], "updated": changes,
                  "unchanged": unchanged},
         request=request,
@@ -280,7 +291,10 @@ def price_list_import(
     return result
 
 
-def price_list_export(*, staff: Staff, project_id: int, building_id: int | None = None) -> bytes:
+@transaction.atomic
+def price_list_export(*, staff: Staff, project_id: int, building_id: int | None = None,
+                      request: HttpRequest | None = None) -> bytes:
+    """The price list as .xlsx; every export is audited (DESIGN: reveals, exports and changes are logged)."""
     project = _staff_project(staff, project_id, EXPORT_PRICE_LIST)
     units = (
         Unit.objects.filter(building__project=project)
@@ -303,6 +317,8 @@ def price_list_export(*, staff: Staff, project_id: int, building_id: int | None 
         ])
     buffer = io.BytesIO()
     workbook.save(buffer)
+    audit_record(action="price_list.export", target=project, actor=staff.user, project=project,
+                 changes={"building": building_id} if building_id else {}, request=request)
     return buffer.getvalue()
 
 

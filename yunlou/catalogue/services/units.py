@@ -57,11 +57,11 @@ def unit_status_change(
         .filter(pk=unit_id, building__project__organization=staff.organization)
         .first()
     )
-    if unit is None or not staff.covers(unit.building.project_id):
+    if unit is None or not staff.covers(unit.building.project):
         raise NotFound(_("No such unit."), field="unit")
     from_status = unit_transition(unit=unit, to_status=to_status, allowed=MANUAL_UNIT_TRANSITIONS)
     audit_record(
-        action="unit.status_change", target=unit, actor=staff.user, organization=staff.organization,
+        action="unit.status_change", target=unit, actor=staff.user, project=unit.building.project,
         changes={"status": [from_status, to_status]}, note=note[:500], request=request,
     )
     return unit
@@ -84,7 +84,7 @@ def building_generate_units(
     and are then adjusted unit by unit through the price list import. `staff` is None only for the
     demo seed and tests acting as the system.
     """
-    if staff is not None and (not staff.can(MANAGE_CATALOGUE) or not staff.covers(building.project_id)):
+    if staff is not None and (not staff.can(MANAGE_CATALOGUE) or not staff.covers(building.project)):
         raise Forbidden(_("Your role may not change this project's catalogue."))
     positions = range(1, building.units_per_floor + 1)
     missing = [p for p in positions if p not in floor_plans_by_position]
@@ -114,6 +114,6 @@ def building_generate_units(
     created = Unit.objects.bulk_create(units, batch_size=500)
     audit_record(
         action="building.generate_units", target=building, actor=staff.user if staff else None,
-        organization=building.project.organization, changes={"units": len(created)},
+        project=building.project, changes={"units": len(created)},
     )
     return created

@@ -8,12 +8,12 @@ Every value that is not one of our own status keywords or numbers goes through h
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from yunlou.catalogue.models import UnitStatus
 from yunlou.catalogue.selectors import Grid
 from yunlou.core.money import format_wan
+from yunlou.core.urls import url_template
 
 register = template.Library()
 
@@ -22,8 +22,7 @@ register = template.Library()
 def grid_body(grid: Grid, can_change: bool) -> SafeString:
     labels = {status.value: escape(str(status.label)) for status in UnitStatus}
     plan_names = {plan.pk: escape(plan.name) for plan in grid.floor_plans}
-    # One reverse() for the whole grid; each cell's unit id is put into the pattern.
-    status_url = reverse("catalogue:unit_status", args=[0]).replace("/0/", "/{}/")
+    status_url = url_template("catalogue:unit_status")
     tag = "a" if can_change else "span"
     rows = []
     for row in grid.rows:

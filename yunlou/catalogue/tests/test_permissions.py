@@ -58,3 +58,24 @@ def test_buyers_are_refused_the_grid(client, building):
 def test_anonymous_callers_are_sent_to_log_in(client, building):
     assert client.get(f"/staff/buildings/{building.pk}/grid/").status_code == 302
     assert client.get(f"/api/v1/buildings/{building.pk}/grid").status_code == 401
+
+
+def test_a_manager_reads_only_the_audit_entries_of_the_projects_they_cover(client, project, building, manager):
+    other = ProjectFactory(organization=project.organization, name="别的项目")
+    other_manager = make_staff(role=Role.MANAGER, organization=project.organization, projects=[other])
+    audit_record(action="unit.status_change", target=building.units.first(), actor=manager.user, project=project,
+                 note="本项目调整")
+    client.force_login(other_manager.user)
+    assert "本项目调整" not in client.get("/staff/audit/").content.decode()
+    admin = make_staff(role=Role.ADMIN, organization=project.organization)
+    client.force_login(admin.user)
+    assert "本项目调整" in client.get("/staff/audit/").content.decode()
+
+
+def test_exporting_the_price_list_is_audited(client, project, building, manager):
+    from yunlou.core.models import AuditLog
+
+    client.force_login(manager.user)
+    assert client.get(f"/staff/projects/{project.pk}/price-list.xlsx").status_code == 200
+    entry = AuditLog.objects.get(action="price_list.export")
+    assert entry.actor == manager.user and entry.project == project

@@ -151,3 +151,33 @@ def test_the_import_page_without_a_file_says_so(client, project, manager):
     client.force_login(manager.user)
     response = client.post(f"/staff/projects/{project.pk}/price-list/", {})
     assert response.status_code == 400
+
+
+def test_a_workbook_with_a_damaged_sheet_is_refused(project, building, manager):
+    import zipfile
+
+    good = xlsx(["3", "3-0101", "A户型", 76, 2_000_000]).getvalue()
+    source, damaged = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data[: len(data) // 2] if item.filename == "xl/worksheets/sheet1.xml" else data)
+    damaged.seek(0)
+    details = rejected(manager, project, damaged)
+    assert ".xlsx" in details[0]["message"]
+
+
+@pytest.mark.parametrize("price", ["1E+999999", "1e-999999999", True])
+def test_absurd_numbers_are_row_errors(project, building, manager, price):
+    details = rejected(manager, project, xlsx(["3", "3-0101", "A户型", 76, price]))
+    assert details[0]["column"] == "总价(元)"
+
+
+def test_the_advertised_price_range_leaves_out_units_held_back_from_sale(project, building, manager):
+    from yunlou.catalogue.services import project_refresh_price_range
+
+    cheapest = building.units.order_by("list_price").first()
+    Unit.objects.filter(pk=cheapest.pk).update(status=UnitStatus.NOT_FOR_SALE, list_price=100)
+    project_refresh_price_range(project=project)
+    project.refresh_from_db()
+    assert project.price_min > 100

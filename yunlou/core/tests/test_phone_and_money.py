@@ -12,7 +12,8 @@ def test_mainland_mobile_numbers_are_normalised(raw):
     assert normalize_phone(raw) == "13812345678"
 
 
-@pytest.mark.parametrize("raw", ["", "12812345678", "1381234567", "138123456789", "abc", "0571-88886666"])
+@pytest.mark.parametrize("raw", ["", "12812345678", "1381234567", "138123456789", "abc", "0571-88886666",
+                                 "138０００００066", "١٣٨١٢٣٤٥٦٧٨"])
 def test_anything_else_is_refused_naming_the_field(raw):
     with pytest.raises(ValidationFailed) as error:
         normalize_phone(raw, field="mobile")
@@ -31,7 +32,7 @@ def test_yuan_become_integer_fen(value, fen):
     assert yuan_to_fen(value) == fen
 
 
-@pytest.mark.parametrize("value", ["abc", "1.001", "", "NaN", "Infinity"])
+@pytest.mark.parametrize("value", ["abc", "1.001", "", "NaN", "Infinity", "1E+999999", "1e20"])
 def test_what_is_not_money_is_refused(value):
     with pytest.raises(ValueError):
         yuan_to_fen(value)

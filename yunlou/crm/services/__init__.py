@@ -2,7 +2,7 @@
 
 from yunlou.crm.services.bindings import binding_claim, binding_for_visitor, binding_reassign, bindings_expire
 from yunlou.crm.services.consultations import consultation_submit
-from yunlou.crm.services.customers import customer_phone_reveal
+from yunlou.crm.services.customers import consultations_mark_handled, customer_phone_reveal
 from yunlou.crm.services.rotation import consultant_rotation_next, project_consultants
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "bindings_expire",
     "consultant_rotation_next",
     "consultation_submit",
+    "consultations_mark_handled",
     "customer_phone_reveal",
     "project_consultants",
 ]

@@ -47,13 +47,21 @@ def bindings_expire(*, now=None) -> int:
     )
 
 
-def _expire_for(*, project: Project, customer: Customer | None, visitor_id, now) -> None:
-    stale = Binding.objects.filter(project=project, ended_at__isnull=True, expires_at__lte=now)
+def bindings_close_expired(*, project: Project, customer: Customer | None = None, visitor_id=None, now) -> None:
+    """End this customer's and this visitor's bindings whose 30 days have run out.
+
+    The database constraint counts a binding as open until `ended_at` is set, while the rules count it as
+    lapsed from `expires_at`; closing lapsed ones first keeps the two views the same before any write.
+    """
+    who = Q()
     if customer is not None:
-        stale = stale.filter(customer=customer)
-    else:
-        stale = stale.filter(customer__isnull=True, visitor_id=visitor_id)
-    stale.update(ended_at=now, end_reason=BindingEnd.EXPIRED)
+        who |= Q(customer=customer)
+    if visitor_id is not None:
+        who |= Q(customer__isnull=True, visitor_id=visitor_id)
+    if who:
+        Binding.objects.filter(who, project=project, ended_at__isnull=True, expires_at__lte=now).update(
+            ended_at=now, end_reason=BindingEnd.EXPIRED
+        )
 
 
 def binding_renew(*, binding: Binding, now=None) -> Binding:
@@ -68,19 +76,24 @@ def binding_create(*, project: Project, consultant: User, customer: Customer | N
                    share_code=None, now=None) -> Binding:
     """Open a binding unless one already holds; returns whichever binding holds afterwards (first wins)."""
     now = now or timezone.now()
-    _expire_for(project=project, customer=customer, visitor_id=visitor_id, now=now)
-    try:
-        with transaction.atomic():
-            return Binding.objects.create(
-                project=project, consultant=consultant, customer=customer, visitor_id=visitor_id,
-                share_code=share_code, bound_at=now, expires_at=Binding.term_from(now),
-            )
-    except IntegrityError:
-        # Someone else's link won the race a moment earlier: theirs stands (first link wins).
-        holder = Binding.objects.filter(_open(project, now))
-        if customer is not None:
-            return holder.get(customer=customer)
-        return holder.get(customer__isnull=True, visitor_id=visitor_id)
+    bindings_close_expired(project=project, customer=customer, visitor_id=None if customer else visitor_id, now=now)
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return Binding.objects.create(
+                    project=project, consultant=consultant, customer=customer, visitor_id=visitor_id,
+                    share_code=share_code, bound_at=now, expires_at=Binding.term_from(now),
+                )
+        except IntegrityError:
+            # Someone else's link won the race a moment earlier: theirs stands (first link wins).
+            holder = Binding.objects.filter(project=project, ended_at__isnull=True).select_related("consultant")
+            holder = holder.filter(customer=customer) if customer else holder.filter(
+                customer__isnull=True, visitor_id=visitor_id)
+            winner = holder.first()
+            if winner is not None:
+                return winner
+            # The winner ended between our insert and our look (expired or reassigned): try once more.
+    raise IntegrityError("could not open a binding after a concurrent change")
 
 
 @transaction.atomic
@@ -111,7 +124,7 @@ def binding_reassign(*, staff: Staff, customer_id: int, consultant_id: int, reas
         .filter(pk=customer_id, project__organization=staff.organization)
         .first()
     )
-    if customer is None or not staff.covers(customer.project_id):
+    if customer is None or not staff.covers(customer.project):
         raise NotFound(_("No such customer."), field="customer")
     from yunlou.crm.services.rotation import project_consultants
 
@@ -130,7 +143,7 @@ def binding_reassign(*, staff: Staff, customer_id: int, consultant_id: int, reas
     customer.owner = consultant
     customer.save(update_fields=["owner"])
     audit_record(
-        action="binding.reassign", target=customer, actor=staff.user, organization=staff.organization,
+        action="binding.reassign", target=customer, actor=staff.user, project=customer.project,
         changes={"consultant": [str(previous) if previous else None, str(consultant)]}, note=reason[:500],
         request=request,
     )

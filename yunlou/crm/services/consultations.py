@@ -2,7 +2,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from yunlou.crm.models import (
     CustomerStage,
     CustomerVisitor,
 )
-from yunlou.crm.services.bindings import binding_create, binding_renew
+from yunlou.crm.services.bindings import binding_create, binding_renew, bindings_close_expired
 from yunlou.crm.services.rotation import consultant_rotation_next
 
 NAME_MAX = 30
@@ -76,6 +76,7 @@ def _checked(project: Project, data: ConsultationInput, now) -> tuple[str, Unit 
 
 def _binding_for_customer(*, project: Project, customer: Customer, visitor_id, now) -> Binding | None:
     """The customer's binding, carrying over the visitor's anonymous one when the customer has none."""
+    bindings_close_expired(project=project, customer=customer, visitor_id=visitor_id, now=now)
     held = Binding.objects.filter(project=project, customer=customer, ended_at__isnull=True,
                                   expires_at__gt=now).select_related("consultant").first()
     anonymous = None
@@ -114,11 +115,7 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
                       message=_("Too many questions from your network; please try again later."))
     phone_code_verify(phone=phone, purpose="consultation", code=data.code)
 
-    customer = Customer.objects.select_for_update().filter(project=project, phone_hash=blind_index(phone)).first()
-    is_new = customer is None
-    if is_new:
-        customer = Customer.objects.create(project=project, name=data.name.strip(), phone=phone,
-                                           stage=CustomerStage.LEAD, source=CustomerSource.CONSULTATION)
+    customer, is_new = _customer_for_phone(project=project, phone=phone, name=data.name.strip())
     if visitor_id is not None:
         CustomerVisitor.objects.get_or_create(customer=customer, visitor_id=visitor_id)
 
@@ -132,7 +129,9 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
     if binding is not None and binding.share_code_id and is_new:
         customer.source = CustomerSource.SHARE_LINK
     consultant = binding.consultant if binding is not None else None
-    if customer.owner_id is None and consultant is not None:
+    # The consultant who holds the binding owns the customer: after an expiry the next link wins both.
+    previous_owner = customer.owner
+    if consultant is not None:
         customer.owner = consultant
     if customer.stage == CustomerStage.VISITOR:
         customer.stage = CustomerStage.LEAD
@@ -145,15 +144,32 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
     )
     if consultant is not None:
         notification_send(
-            recipient=consultant, kind="consultation",
+            recipient=consultant, organization=project.organization, kind="consultation",
             title=_("%(name)s asked about %(what)s") % {
                 "name": customer.name, "what": unit.code if unit else project.name},
             body=_consultation_summary(consultation, phone),
             url=reverse("showroom:workbench_consultations"),
         )
-    audit_record(action="customer.consultation", target=customer, actor=None, organization=project.organization,
-                 changes={"new_customer": is_new, "consultant": str(consultant) if consultant else None})
+    changes = {"new_customer": is_new, "consultant": str(consultant) if consultant else None}
+    if previous_owner is not None and previous_owner != customer.owner:
+        changes["owner"] = [str(previous_owner), str(customer.owner)]
+    audit_record(action="customer.consultation", target=customer, project=project, changes=changes)
     return consultation
+
+
+def _customer_for_phone(*, project: Project, phone: str, name: str) -> tuple[Customer, bool]:
+    """The project's customer with this phone, locked; created if new. Two first consultations from one
+    phone at the same moment meet at the unique constraint, and the second uses the first's record."""
+    existing = Customer.objects.select_for_update().filter(project=project, phone_hash=blind_index(phone))
+    customer = existing.first()
+    if customer is not None:
+        return customer, False
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(project=project, name=name, phone=phone, stage=CustomerStage.LEAD,
+                                           source=CustomerSource.CONSULTATION), True
+    except IntegrityError:
+        return existing.get(), False
 
 
 def _consultation_summary(consultation: Consultation, phone: str) -> str:

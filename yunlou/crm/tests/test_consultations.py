@@ -139,3 +139,25 @@ def test_questions_per_network_are_limited(project, consultant, settings):
         ask(project, phone=f"1380000{n:04d}")
     with pytest.raises(RateLimited):
         ask(project, phone="13900009999")
+
+
+def test_after_an_expiry_the_next_consultants_link_wins_the_customer_too(project, consultant, second_consultant):
+    """The nightly sweep has not run yet: the lapsed binding must not block the new one (no 500)."""
+    first_device = uuid.uuid4()
+    binding_claim(project=project, consultant=consultant.user, visitor_id=first_device)
+    ask(project, visitor=first_device)
+    Binding.objects.update(expires_at=timezone.now() - timedelta(minutes=1))  # lapsed, not yet swept
+
+    new_device = uuid.uuid4()
+    binding_claim(project=project, consultant=second_consultant.user, visitor_id=new_device)
+    consultation = ask(project, visitor=new_device)
+
+    customer = Customer.objects.get()
+    assert consultation.consultant == second_consultant.user
+    assert customer.owner == second_consultant.user  # owner and binding never disagree
+    assert Binding.objects.get(ended_at__isnull=True).consultant == second_consultant.user
+    assert Binding.objects.get(consultant=consultant.user).end_reason == BindingEnd.EXPIRED
+    from yunlou.core.models import AuditLog
+
+    change = AuditLog.objects.filter(action="customer.consultation").latest("id").changes
+    assert change["owner"] == ["王磊", "陈晓雯"]

@@ -1,11 +1,11 @@
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from yunlou.core.money import format_wan
+from yunlou.core.urls import url_template
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def unit_chips(project_id: int, units) -> SafeString:
     """The chips of a live unit list. Every open floor-plan page polls this list, and a plan can have a few
     hundred units, so it is written here (about 10 µs a unit) rather than by the template engine (~95 µs)."""
     labels = {key: escape(label) for key, label in buyer_status_labels().items()}
-    href = reverse("showroom:unit", args=[project_id, 0]).replace("/0/", "/{}/")
+    href = url_template("showroom:unit", project_id)
     return mark_safe("".join(
         f'<li><a class="unit-chip s-{u.status}" href="{href.format(u.pk)}" data-code="{escape(u.code)}" '
         f'data-status="{u.status}"><b>{escape(u.code)}</b><span>{format_wan(u.list_price)}</span>'

@@ -119,3 +119,27 @@ def test_binding_is_kept_when_the_visitor_later_leaves_a_phone(client, showroom,
     customer = Customer.objects.get()
     assert customer.owner == second_consultant.user
     assert Binding.objects.get(ended_at__isnull=True).customer == customer
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_posts_that_a_foreign_page_could_forge_are_refused(client, showroom, content_type):
+    import json
+
+    from yunlou.accounts.sms import ConsoleSmsBackend
+
+    phone = "13912340415"  # used by no other test, so any code in the outbox for it came from here
+    response = client.post("/api/v1/sms/codes", json.dumps({"phone": phone}), content_type=content_type)
+    assert response.status_code == 415 and response.json()["field"] == "body"
+    assert ConsoleSmsBackend.last_code(phone) is None
+
+
+@pytest.mark.parametrize("query", ["project_id=9223372036854775808", "building_id=0", "floor_plan_id=-5",
+                                   "price_max=99999999999999999999"])
+def test_out_of_range_ids_and_prices_are_422(client, db, query):
+    assert client.get(f"/api/v1/units?{query}").status_code == 422
+
+
+def test_an_absurd_mortgage_price_is_422(client, db):
+    response = client.get(f"/api/v1/mortgage?price={'9' * 4300}&down_payment_percent=0&commercial_rate=24"
+                          "&provident_fund_rate=3")
+    assert response.status_code == 422

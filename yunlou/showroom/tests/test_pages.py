@@ -134,3 +134,23 @@ def test_a_combined_loan_without_the_provident_part_says_which_field(client, sho
                           HTTP_HX_REQUEST="true")
     assert response.status_code == 422
     assert "公积金贷款" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["floor_min=%C2%B2", "floor_min=" + "9" * 5000, "floor_max=99999999999999999999",
+                                   "floor_min=-1&floor_max=abc"])
+def test_odd_floor_filters_are_ignored(client, showroom, plans, query):
+    assert client.get(f"/p/{showroom.pk}/plans/{plans[0].pk}/?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("unit", ["%C2%B2", "9" * 5000, "1e309", "99999999999999999999"])
+def test_odd_unit_ids_in_the_calculator_are_ignored(client, showroom, unit):
+    assert client.get(f"/p/{showroom.pk}/calculator/?unit={unit}").status_code == 200
+
+
+def test_on_sale_projects_come_before_upcoming_and_sold_out_ones(client, showroom):
+    from yunlou.catalogue.models import ProjectStatus
+
+    ProjectFactory(organization=showroom.organization, name="售罄楼盘", status=ProjectStatus.SOLD_OUT)
+    ProjectFactory(organization=showroom.organization, name="待售楼盘", status=ProjectStatus.UPCOMING)
+    page = client.get("/").content.decode()
+    assert page.index("云栖府") < page.index("待售楼盘") < page.index("售罄楼盘")

@@ -84,3 +84,19 @@ def test_a_consultant_gets_their_own_link_on_any_showroom_page(client, showroom,
 
 def test_buyers_see_no_share_bar(client, showroom):
     assert 'data-testid="my-share"' not in client.get(f"/p/{showroom.pk}/").content.decode()
+
+
+def test_another_developers_admin_gets_no_link_to_our_pages(client, showroom, outsider):
+    from yunlou.accounts.tests.factories import make_staff
+    from yunlou.showroom.models import ShareCode
+
+    foreign_admin = make_staff(role="admin", organization=outsider.organization)
+    client.force_login(foreign_admin.user)
+    assert 'data-testid="my-share"' not in client.get(f"/p/{showroom.pk}/").content.decode()
+    assert not ShareCode.objects.filter(project=showroom).exists()
+
+
+def test_managers_get_no_share_links_because_theirs_would_not_bind(client, showroom, manager):
+    client.force_login(manager.user)
+    assert 'data-testid="my-share"' not in client.get(f"/p/{showroom.pk}/").content.decode()
+    assert client.get(f"/m/qr/{showroom.pk}.png?path=/p/{showroom.pk}/").status_code == 404

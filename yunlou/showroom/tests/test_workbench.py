@@ -81,3 +81,30 @@ def test_roles_without_a_workbench_are_refused(client, showroom, role):
     staff = make_staff(role=role, organization=showroom.organization, projects=[showroom])
     client.force_login(staff.user)
     assert client.get("/m/").status_code == 403
+
+
+def test_a_consultant_who_left_no_longer_reads_the_old_developers_consultations(client, lead, consultant):
+    from yunlou.accounts.models import Membership, Role
+    from yunlou.accounts.tests.factories import OrganizationFactory
+
+    consultant.membership.is_active = False
+    consultant.membership.save()
+    Membership.objects.create(user=consultant.user, organization=OrganizationFactory(), role=Role.CONSULTANT)
+    client.force_login(consultant.user)
+    assert "李女士" not in client.get("/m/consultations/").content.decode()
+    assert "李女士" not in client.get("/m/notifications/").content.decode()
+    assert "李女士" not in client.get("/m/customers/").content.decode()
+    assert client.post(f"/m/customers/{lead.pk}/phone/").status_code == 404
+
+
+def test_a_consultant_taken_off_the_project_no_longer_reads_its_consultations(client, lead, consultant):
+    consultant.membership.projects.clear()
+    client.force_login(consultant.user)
+    assert "李女士" not in client.get("/m/consultations/").content.decode()
+
+
+def test_odd_numbers_in_the_handled_list_are_ignored(client, lead, consultant):
+    client.force_login(consultant.user)
+    response = client.post("/m/consultations/", {"handled": ["²", "9" * 5000, "99999999999999999999", "-1"]})
+    assert response.status_code == 302
+    assert lead.consultations.get().handled_at is None

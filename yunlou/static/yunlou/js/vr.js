@@ -3,6 +3,7 @@
   "use strict";
   const config = JSON.parse(document.getElementById("tour-config").textContent);
   const viewer = pannellum.viewer("panorama", Object.assign({}, config, {
+    escapeHTML: true, // titles and hotspot labels are staff-entered text: never let them become markup
     showControls: true,
     compass: false,
     mouseZoom: true,
