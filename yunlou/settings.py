@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "yunlou.showroom.middleware.VisitorMiddleware",
+    "yunlou.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "yunlou.urls"

@@ -22,7 +22,7 @@ from yunlou.catalogue import selectors, services
 from yunlou.catalogue.forms import GridFilterForm, PriceListImportForm, UnitStatusForm
 from yunlou.catalogue.models import UnitStatus
 from yunlou.catalogue.services.price_list import price_list_filename
-from yunlou.core.errors import DomainError, NotFound
+from yunlou.core.errors import DomainError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,10 +51,7 @@ def _grid_context(request, building_id: int) -> dict:
 
 @staff_required(VIEW_GRID)
 def grid(request, building_id: int):
-    try:
-        context = _grid_context(request, building_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    context = _grid_context(request, building_id)
     template = "catalogue/_grid.html" if request.headers.get("HX-Request") else "catalogue/grid.html"
     return render(request, template, context)
 
@@ -95,10 +92,7 @@ def unit_status(request, unit_id: int):
 @staff_required(IMPORT_PRICE_LIST)
 @require_http_methods(["GET", "POST"])
 def price_list(request, project_id: int):
-    try:
-        project = selectors.project_get(staff=request.staff, project_id=project_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    project = selectors.project_get(staff=request.staff, project_id=project_id)
     form = PriceListImportForm(request.POST or None, request.FILES or None)
     errors, status = None, 200
     if request.method == "POST":
@@ -123,11 +117,8 @@ def price_list(request, project_id: int):
 
 @staff_required(EXPORT_PRICE_LIST)
 def price_list_export(request, project_id: int):
-    try:
-        project = selectors.project_get(staff=request.staff, project_id=project_id)
-        content = services.price_list_export(staff=request.staff, project_id=project.pk, request=request)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    project = selectors.project_get(staff=request.staff, project_id=project_id)
+    content = services.price_list_export(staff=request.staff, project_id=project.pk, request=request)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(price_list_filename(project))}"
     return response

@@ -17,7 +17,7 @@ from yunlou.accounts.staff import request_staff
 from yunlou.catalogue.models import UnitStatus
 from yunlou.catalogue.selectors import panorama_tour
 from yunlou.core.audit import client_ip
-from yunlou.core.errors import DomainError, NotFound
+from yunlou.core.errors import DomainError
 from yunlou.core.money import fen_to_yuan, yuan_to_fen
 from yunlou.core.parsing import positive_int
 from yunlou.crm.services import consultation_submit
@@ -28,13 +28,6 @@ from yunlou.showroom.location import map_links
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
 from yunlou.showroom.services import share_code_for
 from yunlou.showroom.visit import visit_for
-
-
-def _project_or_404(project_id: int):
-    try:
-        return selectors.showroom_project(project_id=project_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
 
 
 def _page(request, template: str, project, context: dict, status: int = 200):
@@ -68,10 +61,7 @@ def project_list(request):
 
 @require_GET
 def project_detail(request, project_id: int):
-    try:
-        showcase = selectors.project_showcase(project_id=project_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    showcase = selectors.project_showcase(project_id=project_id)
     return _page(request, "showroom/project_detail.html", showcase.project, {
         "showcase": showcase, "map_links": map_links(showcase.project),
     })
@@ -79,11 +69,8 @@ def project_detail(request, project_id: int):
 
 @require_GET
 def floor_plan_detail(request, project_id: int, plan_id: int):
-    project = _project_or_404(project_id)
-    try:
-        plan = selectors.showroom_floor_plan(project=project, plan_id=plan_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    project = selectors.showroom_project(project_id=project_id)
+    plan = selectors.showroom_floor_plan(project=project, plan_id=plan_id)
     floor_min, floor_max = _floor_range(request)
     available_only = request.GET.get("available") == "1"
     units = selectors.availability_list(project=project, floor_plan_id=plan.pk, floor_min=floor_min,
@@ -107,11 +94,8 @@ def _floor_range(request) -> tuple[int | None, int | None]:
 
 @require_GET
 def unit_detail(request, project_id: int, unit_id: int):
-    project = _project_or_404(project_id)
-    try:
-        unit = selectors.showroom_unit(project=project, unit_id=unit_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    project = selectors.showroom_project(project_id=project_id)
+    unit = selectors.showroom_unit(project=project, unit_id=unit_id)
     if request.headers.get("HX-Request"):
         return render(request, "showroom/_unit_status.html", {"unit": unit})
     return _page(request, "showroom/unit_detail.html", project, {
@@ -122,7 +106,7 @@ def unit_detail(request, project_id: int, unit_id: int):
 
 @require_GET
 def site_plan(request, project_id: int):
-    project = _project_or_404(project_id)
+    project = selectors.showroom_project(project_id=project_id)
     if not project.site_plan:
         raise Http404(_("This project has no site plan yet."))
     buildings = list(project.buildings.exclude(site_x__isnull=True).order_by("sort_order", "id"))
@@ -131,11 +115,8 @@ def site_plan(request, project_id: int):
 
 @require_GET
 def building_detail(request, project_id: int, building_id: int):
-    project = _project_or_404(project_id)
-    try:
-        building = selectors.showroom_building(project=project, building_id=building_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    project = selectors.showroom_project(project_id=project_id)
+    building = selectors.showroom_building(project=project, building_id=building_id)
     units = list(selectors.showroom_units(project=project, building_id=building.pk))
     by_floor: dict[int, list] = {}
     for unit in units:
@@ -150,7 +131,7 @@ def building_detail(request, project_id: int, building_id: int):
 
 @require_GET
 def vr_tour(request, project_id: int):
-    project = _project_or_404(project_id)
+    project = selectors.showroom_project(project_id=project_id)
     scenes = panorama_tour(project=project)
     if not scenes:
         raise Http404(_("This project has no VR tour yet."))
@@ -174,7 +155,7 @@ def vr_tour(request, project_id: int):
 
 @require_GET
 def calculator(request, project_id: int):
-    project = _project_or_404(project_id)
+    project = selectors.showroom_project(project_id=project_id)
     unit = None
     unit_id = positive_int(request.GET.get("unit"))
     if unit_id:
@@ -210,7 +191,7 @@ def calculator(request, project_id: int):
 @require_POST
 def phone_code(request, project_id: int):
     """Send the SMS code for the consultation form."""
-    project = _project_or_404(project_id)
+    project = selectors.showroom_project(project_id=project_id)
     form = PhoneCodeForm(request.POST)
     context: dict = {"project": project}
     status = 200
@@ -237,7 +218,7 @@ def phone_code(request, project_id: int):
 
 @require_POST
 def consultation(request, project_id: int):
-    project = _project_or_404(project_id)
+    project = selectors.showroom_project(project_id=project_id)
     form = ConsultationForm(request.POST)
     consultation = None
     if form.is_valid():
