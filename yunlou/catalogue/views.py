@@ -21,7 +21,6 @@ from yunlou.accounts.staff import staff_required
 from yunlou.catalogue import selectors, services
 from yunlou.catalogue.forms import GridFilterForm, PriceListImportForm, UnitStatusForm
 from yunlou.catalogue.models import UnitStatus
-from yunlou.catalogue.services.price_list import price_list_filename
 from yunlou.core.errors import DomainError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,8 +116,7 @@ def price_list(request, project_id: int):
 
 @staff_required(EXPORT_PRICE_LIST)
 def price_list_export(request, project_id: int):
-    project = selectors.project_get(staff=request.staff, project_id=project_id)
-    content = services.price_list_export(staff=request.staff, project_id=project.pk, request=request)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(price_list_filename(project))}"
+    exported = services.price_list_export(staff=request.staff, project_id=project_id, request=request)
+    response = HttpResponse(exported.content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(exported.filename)}"
     return response

@@ -23,9 +23,10 @@ from openpyxl.utils.exceptions import InvalidFileException
 from yunlou.accounts.permissions import EXPORT_PRICE_LIST, IMPORT_PRICE_LIST
 from yunlou.accounts.staff import Staff
 from yunlou.catalogue.models import Building, Project, Unit, UnitStatus
+from yunlou.catalogue.selectors import project_get
 from yunlou.catalogue.services.projects import project_refresh_price_range
 from yunlou.core.audit import audit_record
-from yunlou.core.errors import Forbidden, ImportRejected, NotFound
+from yunlou.core.errors import Forbidden, ImportRejected
 from yunlou.core.money import fen_to_yuan, yuan_to_fen
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -47,6 +48,12 @@ COLUMNS: list[tuple[str, str, frozenset[str]]] = [
 EXTRA_EXPORT_HEADERS = ["单价(元/㎡)", "状态"]
 # A held, subscribed or signed unit's price is part of a deal; it cannot move under the buyer.
 PRICE_LOCKED_STATUSES = frozenset({UnitStatus.HELD, UnitStatus.SUBSCRIBED, UnitStatus.SIGNED})
+
+
+@dataclass(frozen=True)
+class ExportedWorkbook:
+    filename: str
+    content: bytes
 
 
 @dataclass
@@ -158,10 +165,7 @@ def _parse_price(raw: Any) -> int:
 def _staff_project(staff: Staff, project_id: int, permission: str) -> Project:
     if not staff.can(permission):
         raise Forbidden(_("Your role may not do this with price lists."))
-    project = Project.objects.filter(pk=project_id, organization=staff.organization).first()
-    if project is None or not staff.covers(project):
-        raise NotFound(_("No such project."), field="project")
-    return project
+    return project_get(staff=staff, project_id=project_id)
 
 
 @transaction.atomic
@@ -293,7 +297,7 @@ def price_list_import(
 
 @transaction.atomic
 def price_list_export(*, staff: Staff, project_id: int, building_id: int | None = None,
-                      request: HttpRequest | None = None) -> bytes:
+                      request: HttpRequest | None = None) -> ExportedWorkbook:
     """The price list as .xlsx; every export is audited (DESIGN: reveals, exports and changes are logged)."""
     project = _staff_project(staff, project_id, EXPORT_PRICE_LIST)
     units = (
@@ -319,8 +323,5 @@ def price_list_export(*, staff: Staff, project_id: int, building_id: int | None 
     workbook.save(buffer)
     audit_record(action="price_list.export", target=project, actor=staff.user, project=project,
                  changes={"building": building_id} if building_id else {}, request=request)
-    return buffer.getvalue()
-
-
-def price_list_filename(project: Project) -> str:
-    return f"{project.name}-一房一价-{timezone.localdate():%Y%m%d}.xlsx"
+    filename = f"{project.name}-一房一价-{timezone.localdate():%Y%m%d}.xlsx"
+    return ExportedWorkbook(filename=filename, content=buffer.getvalue())

@@ -121,7 +121,7 @@ def test_consultants_cannot_import(project, building, consultant):
 
 
 def test_export_lists_every_unit_and_imports_back_unchanged(project, building, manager):
-    content = price_list_export(staff=manager, project_id=project.pk)
+    content = price_list_export(staff=manager, project_id=project.pk).content
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0][:5]) == HEADERS
