@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint fonts messages bench clean
+.PHONY: demo test install lint messages bench clean
+
+# Debian packages each target drives, as <command or font:zh>=<package>: the browser for browser tests,
+# poppler for looking at generated PDFs, a CJK font for Chinese in drawn images, posters and screenshots.
+# Installed when missing if we may (root with apt-get); otherwise the target stops and says what to install.
+FONT_PACKAGES := fc-list=fontconfig font:zh=fonts-noto-cjk
+TEST_PACKAGES := chromium=chromium pdftoppm=poppler-utils $(FONT_PACKAGES)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,21 +21,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Chinese text in drawings, posters and screenshots needs a CJK font; install one when it is missing
-# and we may (root with apt-get). Without it the demo still runs, with boxes for Chinese in images.
-fonts:
-	@fc-list ':lang=zh' file 2>/dev/null | grep -q . || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
-	  else echo "note: no CJK font found; install fonts-noto-cjk for Chinese text in generated images"; fi; }
-
-demo: install fonts
+demo: install
+	@scripts/debian-packages "make demo" $(FONT_PACKAGES)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (showroom at /, consultant workbench at /m/, staff pages at /staff/, API at /api/v1/docs)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
+	@scripts/debian-packages "make test" $(TEST_PACKAGES)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -37,6 +37,7 @@ lint: install
 
 # Re-extract and compile translations after changing user-facing strings (needs GNU gettext).
 messages: install
+	@scripts/debian-packages "make messages" msgfmt=gettext
 	cd yunlou && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
 	cd yunlou && ../$(BIN)/django-admin compilemessages
 

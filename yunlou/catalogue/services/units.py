@@ -10,12 +10,14 @@ from yunlou.accounts.permissions import CHANGE_UNIT_STATUS, MANAGE_CATALOGUE
 from yunlou.accounts.staff import Staff
 from yunlou.catalogue.models import (
     MANUAL_UNIT_TRANSITIONS,
+    ON_SALE_STATUSES,
     UNIT_TRANSITIONS,
     Building,
     FloorPlan,
     Unit,
     UnitStatus,
 )
+from yunlou.catalogue.services.price_versions import price_list_version_record
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -27,6 +29,11 @@ def unit_transition(*, unit: Unit, to_status: str, allowed: Mapping[str, Iterabl
     because only one UPDATE finds the old status still there. Returns the previous status.
     """
     from_status = unit.status
+    if from_status == UnitStatus.NOT_FOR_SALE and to_status in ON_SALE_STATUSES and not _has_permit(unit):
+        raise Conflict(
+            _("%(code)s cannot go on sale: its building has no presale permit recorded (待取证).")
+            % {"code": unit.code}, field="status", code="no_presale_permit",
+        )
     if to_status not in allowed.get(from_status, ()):
         raise Conflict(
             _("A unit cannot go from “%(from)s” to “%(to)s”.")
@@ -40,6 +47,11 @@ def unit_transition(*, unit: Unit, to_status: str, allowed: Mapping[str, Iterabl
                        code="stale_status")
     unit.status, unit.status_changed_at = to_status, now
     return from_status
+
+
+def _has_permit(unit: Unit) -> bool:
+    # Read from the database, not the cached building: the permit may have been recorded a moment ago.
+    return Building.objects.filter(pk=unit.building_id, presale_permit__isnull=False).exists()
 
 
 @transaction.atomic
@@ -77,41 +89,51 @@ def building_generate_units(
     floor_premium_per_sqm: int = 0,
     first_floor: int = 1,
     status: str = UnitStatus.NOT_FOR_SALE,
+    entrances: Mapping[int, Mapping[int, FloorPlan]] | None = None,
 ) -> list[Unit]:
     """Create every unit of a building: floors × positions, each position with its floor plan.
 
     Prices follow the usual 一房一价 starting point — a base price per m² plus a premium per floor —
-    and are then adjusted unit by unit through the price list import. `staff` is None only for the
-    demo seed and tests acting as the system.
+    and are then adjusted unit by unit through the price list import; they are recorded as a price list
+    version. A building with several entrances (单元) takes `entrances`: each entrance's floor plans by
+    position. `staff` is None only for the demo seed and tests acting as the system.
     """
     if staff is not None and (not staff.can(MANAGE_CATALOGUE) or not staff.covers(building.project)):
         raise Forbidden(_("Your role may not change this project's catalogue."))
-    positions = range(1, building.units_per_floor + 1)
-    missing = [p for p in positions if p not in floor_plans_by_position]
-    if missing:
-        raise ValidationFailed(
-            _("Choose a floor plan for positions %(positions)s.") % {"positions": ", ".join(map(str, missing))},
-            field="floor_plans",
-        )
-    if any(plan.project_id != building.project_id for plan in floor_plans_by_position.values()):
-        raise ValidationFailed(_("Floor plans must belong to the building's project."), field="floor_plans")
+    layout = dict(entrances) if entrances else {1: floor_plans_by_position}
+    if sorted(layout) != list(range(1, building.entrances + 1)):
+        raise ValidationFailed(_("Give the floor plans of each of the building's %(count)s entrances.")
+                               % {"count": building.entrances}, field="floor_plans")
+    for plans in layout.values():
+        missing = [p for p in range(1, building.units_per_floor + 1) if p not in plans]
+        if missing:
+            raise ValidationFailed(
+                _("Choose a floor plan for positions %(positions)s.") % {"positions": ", ".join(map(str, missing))},
+                field="floor_plans",
+            )
+        if any(plan.project_id != building.project_id for plan in plans.values()):
+            raise ValidationFailed(_("Floor plans must belong to the building's project."), field="floor_plans")
     if price_per_sqm <= 0 or floor_premium_per_sqm < 0:
         raise ValidationFailed(_("Prices must be positive."), field="price_per_sqm")
     if building.units.exists():
         raise Conflict(_("%(building)s already has units.") % {"building": building}, field="building")
 
     units = []
-    for floor in range(first_floor, first_floor + building.floors):
-        for position in positions:
-            plan = floor_plans_by_position[position]
-            unit_price = price_per_sqm + floor_premium_per_sqm * (floor - first_floor)
-            list_price = int((Decimal(unit_price) * Decimal(plan.gross_area) / 10_000).quantize(Decimal("1"))) * 10_000
-            units.append(Unit(
-                building=building, floor=floor, position=position, code=building.unit_code(floor, position),
-                floor_plan=plan, area=Decimal(plan.gross_area), list_price=list_price,
-                unit_price=Unit.price_per_sqm(list_price, Decimal(plan.gross_area)), status=status,
-            ))
+    for entrance, plans in sorted(layout.items()):
+        for floor in range(first_floor, first_floor + building.floors):
+            for position, plan in sorted(plans.items()):
+                unit_price = price_per_sqm + floor_premium_per_sqm * (floor - first_floor)
+                list_price = int((Decimal(unit_price) * Decimal(plan.gross_area) / 10_000).quantize(Decimal("1")))
+                list_price *= 10_000
+                units.append(Unit(
+                    building=building, entrance=entrance, floor=floor, position=position,
+                    code=building.unit_code(floor, position, entrance), floor_plan=plan, area=Decimal(plan.gross_area),
+                    list_price=list_price, unit_price=Unit.price_per_sqm(list_price, Decimal(plan.gross_area)),
+                    status=status,
+                ))
     created = Unit.objects.bulk_create(units, batch_size=500)
+    price_list_version_record(project=building.project, actor=staff.user if staff else None, created=created,
+                              note=_("Prices generated for %(building)s") % {"building": building})
     audit_record(
         action="building.generate_units", target=building, actor=staff.user if staff else None,
         project=building.project, changes={"units": len(created)},

@@ -1,10 +1,11 @@
+import datetime
 from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
 from yunlou.accounts.tests.factories import OrganizationFactory
-from yunlou.catalogue.models import Building, FloorPlan, Project, ProjectStatus, UnitStatus
+from yunlou.catalogue.models import Building, FloorPlan, PresalePermit, Project, ProjectStatus, UnitStatus
 from yunlou.catalogue.services import building_generate_units
 
 
@@ -46,12 +47,24 @@ class BuildingFactory(DjangoModelFactory):
     units_per_floor = 2
 
 
+class PresalePermitFactory(DjangoModelFactory):
+    class Meta:
+        model = PresalePermit
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.Sequence(lambda n: f"杭售许字(2026)第{n + 1:06d}号")
+    issued_on = datetime.date(2026, 10, 8)
+    authority = "杭州市住房保障和房产管理局"
+
+
 def building_with_units(*, project=None, number="3", floors=4, units_per_floor=2, plans=None,
-                        status=UnitStatus.AVAILABLE, price_per_sqm=3_000_000):
-    """A building of `project` whose units are all generated, every position with a floor plan."""
+                        status=UnitStatus.AVAILABLE, price_per_sqm=3_000_000, permit=True):
+    """A building of `project` whose units are all generated, every position with a floor plan; with a
+    presale permit unless `permit=False` (a building without one cannot sell)."""
     project = project or ProjectFactory()
     plans = plans or [FloorPlanFactory(project=project)]
-    building = BuildingFactory(project=project, number=number, floors=floors, units_per_floor=units_per_floor)
+    building = BuildingFactory(project=project, number=number, floors=floors, units_per_floor=units_per_floor,
+                               presale_permit=PresalePermitFactory(project=project) if permit else None)
     building_generate_units(
         staff=None, building=building,
         floor_plans_by_position={p: plans[(p - 1) % len(plans)] for p in range(1, units_per_floor + 1)},
