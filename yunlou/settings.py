@@ -21,6 +21,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", DEMO_FIELD_ENCRYPTION_KEY)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The site's public address, for share links and QR codes that buyers open from WeChat (https://…).
+# The demo default is the local server; `check --deploy` refuses it for a deployment.
+DEMO_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", DEMO_PUBLIC_BASE_URL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

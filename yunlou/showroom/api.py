@@ -103,7 +103,8 @@ def consultation_create(request: HttpRequest, project_id: int, body: Consultatio
         raise ValidationFailed(_("Give the visit time with its time zone, e.g. 2026-12-05T10:00:00+08:00."),
                                field="preferred_visit_at")
     consultation = consultation_submit(
-        project=project, data=ConsultationInput(**body.dict()), visitor_id=request.visitor_id, ip=client_ip(request)
+        project=project, data=ConsultationInput(**body.dict()), visitor_id=request.visitor_id, ip=client_ip(request),
+        offered_consultant=visit_for(request, project).consultant,
     )
     consultant = consultation.consultant
     return Status(201, {"id": consultation.pk, "consultant": str(consultant) if consultant else None,

@@ -20,6 +20,7 @@ from yunlou.core.audit import client_ip
 from yunlou.core.errors import DomainError
 from yunlou.core.money import fen_to_yuan, yuan_to_fen
 from yunlou.core.parsing import positive_int
+from yunlou.core.urls import public_url
 from yunlou.crm.services import consultation_submit
 from yunlou.crm.services.consultations import ConsultationInput
 from yunlou.showroom import selectors
@@ -40,7 +41,7 @@ def _page(request, template: str, project, context: dict, status: int = 200):
     # Only a consultant of the project gets a link: only their links bind (锁客), so no one else's would count.
     if staff is not None and staff.role == Role.CONSULTANT and staff.covers(project):
         code = share_code_for(owner=staff.user, project=project).code
-        context["my_share"] = {"url": request.build_absolute_uri(f"{request.path}?s={code}"),
+        context["my_share"] = {"url": public_url(f"{request.path}?s={code}"),
                                "qr": reverse("showroom:workbench_qr", args=[project.pk]) + "?" + urlencode(
                                    {"path": request.path})}
     return render(request, template, {"project": project, "visit": visit_for(request, project), **context},
@@ -230,6 +231,7 @@ def consultation(request, project_id: int):
                                        question=data["question"], preferred_visit_at=data["preferred_visit_at"],
                                        unit_id=data["unit"]),
                 visitor_id=request.visitor_id, ip=client_ip(request),
+                offered_consultant=visit_for(request, project).consultant,
             )
         except DomainError as exc:
             for problem in exc.details if isinstance(exc.details, list) else [{"field": exc.field,

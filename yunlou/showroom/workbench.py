@@ -19,6 +19,7 @@ from yunlou.catalogue.selectors import project_list
 from yunlou.core.errors import DomainError
 from yunlou.core.notifications import notification_list, notifications_mark_read
 from yunlou.core.parsing import positive_int
+from yunlou.core.urls import public_url
 from yunlou.crm.selectors import consultation_list, customer_list
 from yunlou.crm.services import (
     binding_reassign,
@@ -30,7 +31,7 @@ from yunlou.showroom.services import share_code_for
 
 
 def _share_url(request, path: str, code: str) -> str:
-    return request.build_absolute_uri(f"{path}?s={code}")
+    return public_url(f"{path}?s={code}")
 
 
 @staff_required(USE_WORKBENCH)

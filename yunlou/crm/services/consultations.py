@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunlou.accounts.models import User
 from yunlou.accounts.phone_codes import phone_code_verify
 from yunlou.catalogue.models import Project, Unit
 from yunlou.catalogue.selectors import PUBLIC_UNIT_STATUSES
@@ -26,7 +27,7 @@ from yunlou.crm.models import (
     CustomerVisitor,
 )
 from yunlou.crm.services.bindings import binding_create, binding_renew, bindings_close_expired
-from yunlou.crm.services.rotation import consultant_rotation_next
+from yunlou.crm.services.rotation import consultant_rotation_next, project_consultants
 
 NAME_MAX = 30
 QUESTION_MAX = 500
@@ -101,12 +102,14 @@ def _binding_for_customer(*, project: Project, customer: Customer, visitor_id, n
 
 @transaction.atomic
 def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id: uuid.UUID | None,
-                        ip: str | None) -> Consultation:
+                        ip: str | None, offered_consultant: User | None = None) -> Consultation:
     """购房咨询: verify the phone by its SMS code, file the question with the bound consultant and tell them.
 
     Creates or updates the project's customer for that phone; a visitor brought by a consultant's link
-    stays that consultant's (the binding carries over); otherwise the rotation picks the consultant.
-    The contact renews the binding's 30 days.
+    stays that consultant's (the binding carries over); a known customer stays with their consultant;
+    otherwise the consultant whose card the visitor was shown (`offered_consultant`, the rotation's choice
+    for this visitor) takes them, so the person on the card is the one who calls back. The contact renews
+    the binding's 30 days.
     """
     now = timezone.now()
     phone, unit = _checked(project, data, now)
@@ -121,7 +124,8 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
 
     binding = _binding_for_customer(project=project, customer=customer, visitor_id=visitor_id, now=now)
     if binding is None:
-        consultant = customer.owner or consultant_rotation_next(project=project)
+        consultant = customer.owner or _current_consultant(project, offered_consultant) or consultant_rotation_next(
+            project=project)
         if consultant is not None:
             binding = binding_create(project=project, consultant=consultant, customer=customer, now=now)
     else:
@@ -155,6 +159,12 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
         changes["owner"] = [str(previous_owner), str(customer.owner)]
     audit_record(action="customer.consultation", target=customer, project=project, changes=changes)
     return consultation
+
+
+def _current_consultant(project: Project, consultant: User | None) -> User | None:
+    if consultant is None:
+        return None
+    return project_consultants(project=project).filter(pk=consultant.pk).first()
 
 
 def _customer_for_phone(*, project: Project, phone: str, name: str) -> tuple[Customer, bool]:

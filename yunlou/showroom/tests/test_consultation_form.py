@@ -68,3 +68,48 @@ def test_a_consultation_for_an_unknown_project_is_404(client, db):
 def test_get_on_the_post_endpoints_is_405(client, showroom):
     assert client.get(f"/p/{showroom.pk}/consult/").status_code == 405
     assert client.get(f"/p/{showroom.pk}/code/").status_code == 405
+
+
+@pytest.mark.parametrize("rotation_turns_before", [0, 1])
+def test_the_consultant_on_the_card_of_a_visitor_without_a_link_is_the_one_who_gets_the_consultation(
+        client, showroom, consultant, second_consultant, rotation_turns_before):
+    from yunlou.crm.services import consultant_rotation_next
+    from yunlou.showroom.visit import ROTATION_COOKIE
+
+    for _ in range(rotation_turns_before):
+        consultant_rotation_next(project=showroom)
+    pages = [f"/p/{showroom.pk}/", f"/p/{showroom.pk}/vr/", f"/p/{showroom.pk}/calculator/"]
+    first = client.get(pages[0]).content.decode()
+    shown = consultant if consultant.user.display_name in first else second_consultant
+    other = second_consultant if shown is consultant else consultant
+    assert client.cookies[ROTATION_COOKIE.format(showroom.pk)]
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert shown.user.display_name in html and other.user.display_name not in html
+    # other visitors move the rotation on meanwhile (an odd number of turns: the rotation alone would now pick
+    # the other consultant)
+    for _ in range(2):
+        consultant_rotation_next(project=showroom)
+    response = client.post(f"/p/{showroom.pk}/consult/", form(code=sms_code_for("13812345678")),
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 201
+    assert f"置业顾问{shown.user.display_name}将尽快与您联系" in response.content.decode()
+    consultation = Consultation.objects.get()
+    assert consultation.consultant == shown.user and consultation.customer.owner == shown.user
+
+
+def test_a_mini_program_without_cookies_keeps_its_rotation_consultant_by_visitor_id(
+        client, showroom, consultant, second_consultant):
+    import uuid
+
+    visitor = str(uuid.uuid4())
+    headers = {"X-Visitor-Id": visitor}
+    card = client.get(f"/api/v1/projects/{showroom.pk}/consultant", headers=headers).json()["consultant"]
+    client.cookies.clear()
+    for _ in range(3):
+        assert client.get(f"/api/v1/projects/{showroom.pk}/consultant", headers=headers).json()["consultant"] == card
+        client.cookies.clear()
+    body = {"name": "李女士", "phone": "13812345678", "code": sms_code_for("13812345678")}
+    response = client.post(f"/api/v1/projects/{showroom.pk}/consultations", body, content_type="application/json",
+                           headers=headers)
+    assert response.status_code == 201 and response.json()["consultant"] == card["name"]

@@ -55,16 +55,19 @@ def test_an_unbound_visitor_keeps_the_consultant_the_rotation_gave_them(client, 
     assert not Binding.objects.exists()  # a rotation card is not a binding
 
 
-def test_the_workbench_gives_each_consultant_their_links_and_qr_codes(client, showroom, consultant, plans):
+def test_the_workbench_gives_each_consultant_their_links_and_qr_codes_at_the_public_address(
+        client, showroom, consultant, plans, settings):
+    settings.PUBLIC_BASE_URL = "https://yunqi.example.cn"
     client.force_login(consultant.user)
     page = client.get("/m/").content.decode()
     code = share_code_for(owner=consultant.user, project=showroom).code
-    assert f"http://testserver/p/{showroom.pk}/?s={code}" in page
-    assert f"http://testserver/p/{showroom.pk}/plans/{plans[1].pk}/?s={code}" in page
+    assert f"https://yunqi.example.cn/p/{showroom.pk}/?s={code}" in page
+    assert f"https://yunqi.example.cn/p/{showroom.pk}/plans/{plans[1].pk}/?s={code}" in page
+    assert "http://testserver/p/" not in page  # never the host the consultant's own request used
     qr = client.get(f"/m/qr/{showroom.pk}.png?path=/p/{showroom.pk}/vr/")
     assert qr["Content-Type"] == "image/png"
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.content)))
-    assert [code.text for code in decoded] == [f"http://testserver/p/{showroom.pk}/vr/?s={code}"]
+    assert [code.text for code in decoded] == [f"https://yunqi.example.cn/p/{showroom.pk}/vr/?s={code}"]
 
 
 def test_qr_codes_only_for_the_consultants_own_projects_pages(client, showroom, consultant, outsider):
@@ -74,11 +77,17 @@ def test_qr_codes_only_for_the_consultants_own_projects_pages(client, showroom, 
     assert client.get(f"/m/qr/{other}.png?path=/p/{other}/").status_code == 404
 
 
-def test_a_consultant_gets_their_own_link_on_any_showroom_page(client, showroom, consultant, plans):
-    client.force_login(consultant.user)
-    code = share_code_for(owner=consultant.user, project=showroom).code
+def test_a_consultant_gets_their_own_link_on_any_showroom_page_and_sees_their_own_card(
+        client, showroom, consultant, second_consultant, plans, settings):
+    settings.PUBLIC_BASE_URL = "https://yunqi.example.cn"
+    client.force_login(second_consultant.user)
+    code = share_code_for(owner=second_consultant.user, project=showroom).code
     page = client.get(f"/p/{showroom.pk}/plans/{plans[0].pk}/").content.decode()
-    assert f'data-copy="http://testserver/p/{showroom.pk}/plans/{plans[0].pk}/?s={code}"' in page
+    assert f'data-copy="https://yunqi.example.cn/p/{showroom.pk}/plans/{plans[0].pk}/?s={code}"' in page
+    # previewing their own project, a consultant sees their own card, whatever the rotation would say
+    for _ in range(3):
+        page = client.get(f"/p/{showroom.pk}/").content.decode()
+        assert "陈晓雯" in page and "王磊" not in page
 
 
 def test_buyers_see_no_share_bar(client, showroom):
