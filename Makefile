@@ -42,6 +42,7 @@ messages: install
 	cd yunlou && ../$(BIN)/django-admin compilemessages
 
 bench: install
+	@scripts/debian-packages "make bench" wrk=wrk chromium=chromium
 	$(BIN)/python bench/grid.py
 	$(BIN)/python bench/showroom.py
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "ninja",
+    "easy_thumbnails",
     "yunlou.core",
     "yunlou.accounts",
     "yunlou.catalogue",
@@ -103,7 +104,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "catalogue:staff_home"
+# The login page sends each role to its own work (yunlou.accounts.landing); this is the generic fallback.
+LOGIN_REDIRECT_URL = "accounts:landing"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Staff lockout after repeated password failures (django-axes).
@@ -137,6 +139,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Responsive renditions of uploaded photos (yunlou.core.images): under media/renditions/, with their sizes
+# recorded so that pages write srcset without opening a file.
+THUMBNAIL_BASEDIR = "renditions"
+THUMBNAIL_CACHE_DIMENSIONS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -148,7 +154,7 @@ CELERY_BEAT_SCHEDULE = {
     "bindings-expire": {"task": "crm.bindings_expire", "schedule": 3600.0},
 }
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "yunlou.core.cache.ReusingRedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -164,6 +170,8 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A stale form explained in the visitor's language with a way back, not Django's English technical page.
+CSRF_FAILURE_VIEW = "yunlou.accounts.views.csrf_failure"
 
 ADMIN_SITE_HEADER = _("Yunlou administration")
 

@@ -20,8 +20,11 @@ urlpatterns = [
     path("", include("yunlou.showroom.urls")),
 ]
 
+def serve_media(request, path):
+    # MEDIA_ROOT is read per request, not when this module loads: each test has a media directory of its own.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
     # Uploaded media straight from disk, for the demo and tests; production serves it from storage.
-    urlpatterns += [
-        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve_media)]

@@ -25,4 +25,5 @@ def staff_login(page, live_server, username, password="demo12345"):
     page.get_by_label("用户名或手机号").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/staff/")
+    # Each role lands on its own page (yunlou.accounts.landing); wait until the login page is left.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

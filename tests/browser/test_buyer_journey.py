@@ -89,7 +89,7 @@ def test_a_buyer_browses_and_asks_and_the_consultant_sees_the_lead(demo, live_se
     # unit 3-1502 and its mortgage
     phone.locator('[data-code="3-1502"]').click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("3-1502")
-    expect(phone.get_by_test_id("unit-status")).to_contain_text("在售")
+    expect(phone.get_by_test_id("unit-status")).to_contain_text("可售")
     shot(phone, artifacts_dir, "07-unit")
     phone.get_by_test_id("calculator-link").click()
     phone.get_by_label("首付比例（%）").fill("30")

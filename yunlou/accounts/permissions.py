@@ -8,6 +8,7 @@ VIEW_GRID = "grid.view"
 CHANGE_UNIT_STATUS = "grid.change_status"
 IMPORT_PRICE_LIST = "price_list.import"
 EXPORT_PRICE_LIST = "price_list.export"
+VIEW_SALES_FIGURES = "sales.view_figures"  # sales amounts and 货值 (sold amount, available value)
 VIEW_AUDIT_LOG = "audit.view"
 USE_WORKBENCH = "workbench.use"  # share links, own customers, consultations, notifications
 VIEW_PROJECT_CUSTOMERS = "customers.view_project"  # every customer of the covered projects
@@ -15,7 +16,8 @@ REASSIGN_CUSTOMER = "customers.reassign"
 
 _EVERY_STAFF = {VIEW_CATALOGUE, VIEW_GRID}
 _MANAGING = _EVERY_STAFF | {MANAGE_CATALOGUE, CHANGE_UNIT_STATUS, IMPORT_PRICE_LIST, EXPORT_PRICE_LIST,
-                            VIEW_AUDIT_LOG, USE_WORKBENCH, VIEW_PROJECT_CUSTOMERS, REASSIGN_CUSTOMER}
+                            VIEW_SALES_FIGURES, VIEW_AUDIT_LOG, USE_WORKBENCH, VIEW_PROJECT_CUSTOMERS,
+                            REASSIGN_CUSTOMER}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(_MANAGING),
@@ -23,7 +25,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CONSULTANT: frozenset(_EVERY_STAFF | {USE_WORKBENCH}),
     Role.RECEPTIONIST: frozenset(_EVERY_STAFF),
     Role.CHANNEL: frozenset(_EVERY_STAFF),
-    Role.FINANCE: frozenset(_EVERY_STAFF | {EXPORT_PRICE_LIST, VIEW_AUDIT_LOG}),
+    Role.FINANCE: frozenset(_EVERY_STAFF | {EXPORT_PRICE_LIST, VIEW_SALES_FIGURES, VIEW_AUDIT_LOG}),
 }
 
 

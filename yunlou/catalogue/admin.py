@@ -1,15 +1,26 @@
 from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yunlou.catalogue.models import (
     Building,
     FloorPlan,
     PanoramaHotspot,
     PanoramaScene,
+    PresalePermit,
+    PriceListVersion,
     Project,
+    ProjectNews,
     ProjectPhoto,
     ProjectVideo,
     Unit,
+    UnitPriceChange,
 )
+from yunlou.core.images import UploadedImageField
+
+# Image uploads are checked before anything decodes them: too large, too many pixels (a decompression bomb),
+# damaged or not an image is a form error naming the field, never a 500. HEIC photos are accepted.
+IMAGE_UPLOADS = {models.ImageField: {"form_class": UploadedImageField}}
 
 
 class BuildingInline(admin.TabularInline):
@@ -20,11 +31,13 @@ class BuildingInline(admin.TabularInline):
 class PhotoInline(admin.TabularInline):
     model = ProjectPhoto
     extra = 0
+    formfield_overrides = IMAGE_UPLOADS
 
 
 class VideoInline(admin.TabularInline):
     model = ProjectVideo
     extra = 0
+    formfield_overrides = IMAGE_UPLOADS
 
 
 @admin.register(Project)
@@ -33,12 +46,14 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ["organization", "status", "is_published"]
     search_fields = ["name", "district"]
     inlines = [BuildingInline, PhotoInline, VideoInline]
+    formfield_overrides = IMAGE_UPLOADS
 
 
 @admin.register(FloorPlan)
 class FloorPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "project", "rooms", "halls", "bathrooms", "gross_area", "orientation"]
     list_filter = ["project"]
+    formfield_overrides = IMAGE_UPLOADS
 
 
 @admin.register(Unit)
@@ -61,4 +76,75 @@ class HotspotInline(admin.TabularInline):
 class PanoramaSceneAdmin(admin.ModelAdmin):
     list_display = ["title", "project", "key", "is_entry"]
     list_filter = ["project"]
+    formfield_overrides = IMAGE_UPLOADS
     inlines = [HotspotInline]
+
+
+class PermitBuildingInline(admin.TabularInline):
+    model = Building
+    fk_name = "presale_permit"
+    fields = ["number", "name", "floors", "entrances", "units_per_floor"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("buildings covered")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PresalePermit)
+class PresalePermitAdmin(admin.ModelAdmin):
+    """Recorded through the staff page (audited); corrected here when a number or date was mistyped."""
+
+    list_display = ["number", "project", "issued_on", "authority", "price_list_version"]
+    list_filter = ["project__organization", "project"]
+    search_fields = ["number", "project__name"]
+    list_select_related = ["project", "price_list_version"]
+    raw_id_fields = ["price_list_version"]
+    inlines = [PermitBuildingInline]
+
+
+class UnitPriceChangeInline(admin.TabularInline):
+    model = UnitPriceChange
+    fields = ["unit", "old_list_price", "new_list_price", "old_unit_price", "new_unit_price", "old_area", "new_area"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit")
+
+
+@admin.register(PriceListVersion)
+class PriceListVersionAdmin(admin.ModelAdmin):
+    """Price-list versions are history: made only by confirming a price list, never edited."""
+
+    list_display = ["__str__", "created_at", "created_by", "file_name", "created_units", "changed_units",
+                    "unchanged_units"]
+    list_filter = ["project__organization", "project"]
+    list_select_related = ["project", "created_by"]
+    search_fields = ["project__name", "file_name", "file_sha256"]
+    inlines = [UnitPriceChangeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProjectNews)
+class ProjectNewsAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "category", "published_at", "is_published"]
+    list_filter = ["project__organization", "project", "category", "is_published"]
+    search_fields = ["title", "body"]
+    list_select_related = ["project"]
+    date_hierarchy = "published_at"

@@ -12,14 +12,18 @@ from yunlou.catalogue.schemas import (
     ErrorOut,
     FloorPlanOut,
     GridOut,
+    NewsOut,
     ProjectDetailOut,
+    ProjectFactsOut,
     ProjectOut,
     UnitOut,
     UnitQuery,
     UnitStatusValue,
     media_url,
+    renditions_out,
 )
 from yunlou.core.errors import Forbidden
+from yunlou.core.images import renditions_of_many
 
 router = Router(tags=["catalogue"])
 
@@ -41,14 +45,17 @@ def project_list(request: HttpRequest, q: str = Query("", max_length=50)):
 def project_detail(request: HttpRequest, project_id: int):
     project = selectors.project_get(staff=request_staff(request), project_id=project_id)
     media = selectors.project_media(project=project)
+    renditions = renditions_of_many([project.cover, *(p.image for p in media.photos)])  # one query for all
     return {
         **ProjectOut.from_project(request, project),
         "description": project.description,
         "highlights": project.highlights,
         "site_plan": media_url(request, project.site_plan),
+        "cover_renditions": renditions_out(request, project.cover, renditions),
         "photos": [
             {"id": p.pk, "url": media_url(request, p.image), "caption": p.caption, "category": p.category,
-             "width": p.width, "height": p.height} for p in media.photos
+             "width": p.width, "height": p.height, "renditions": renditions_out(request, p.image, renditions)}
+            for p in media.photos
         ],
         "videos": [
             {"id": v.pk, "title": v.title, "url": media_url(request, v.file), "poster": media_url(request, v.poster),
@@ -64,12 +71,22 @@ def project_detail(request: HttpRequest, project_id: int):
         "mortgage": {"lpr_five_year": project.lpr_five_year, "commercial_rate": project.commercial_rate,
                      "provident_fund_rate": project.provident_fund_rate,
                      "default_down_payment_percent": project.default_down_payment_percent},
+        "facts": ProjectFactsOut.from_project(project, selectors.project_permits(project=project)),
     }
+
+
+@router.get("/projects/{project_id}/news", response={200: list[NewsOut], 404: ErrorOut},
+            summary="楼盘动态: the project's news, newest first")
+@paginate(Page)
+def project_news(request: HttpRequest, project_id: int):
+    project = selectors.project_get(staff=request_staff(request), project_id=project_id)
+    return project.news.filter(is_published=True).order_by("-published_at", "-id")
 
 
 @router.get("/projects/{project_id}/buildings", response={200: list[BuildingOut], 404: ErrorOut})
 def building_list(request: HttpRequest, project_id: int):
-    return selectors.building_list(staff=request_staff(request), project_id=project_id)
+    return selectors.building_list(staff=request_staff(request), project_id=project_id).select_related(
+        "presale_permit")
 
 
 @router.get("/projects/{project_id}/floor-plans", response={200: list[FloorPlanOut], 404: ErrorOut},
@@ -103,8 +120,8 @@ def building_grid(request: HttpRequest, building_id: int, floor_plan_id: int | N
     grid = selectors.building_grid(staff=staff, building_id=building_id, floor_plan_id=floor_plan_id, status=status)
     return {
         **{name: getattr(grid, name) for name in (
-            "positions", "counts", "total_units", "on_sale_units", "sold_units", "sell_through", "sold_area",
-            "sold_amount", "available_amount")},
+            "floors", "entrances", "positions", "columns", "counts", "total_units", "released_units", "sold_units",
+            "sell_through", "sold_area", "sold_amount", "available_amount")},
         "building": grid.building,
         "project_id": grid.project.pk,
         "rows": grid.rows,

@@ -18,3 +18,10 @@ class CatalogueConfig(AppConfig):
             "unchanged": _("Units unchanged")})
         register_audit_action("building.generate_units", _("Units generated"), fields={"units": _("Units")})
         register_audit_action("price_list.export", _("Price list exported"), fields={"building": _("Building")})
+        register_audit_action("price_list.upload", _("Price list uploaded for preview"))
+        register_audit_action("price_list.confirm", _("Price list confirmed"), fields={
+            "version": _("Version"), "floor_plans": _("Floor plans created")})
+        register_audit_action("price_list.discard", _("Price list preview discarded"))
+        register_audit_action("presale_permit.record", _("Presale permit recorded"), fields={
+            "number": _("Permit number"), "issued_on": _("Date of issue"), "authority": _("Issued by"),
+            "buildings": _("Buildings covered"), "price_list_version": _("Price list filed with it")})

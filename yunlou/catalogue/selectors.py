@@ -7,24 +7,32 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from yunlou.accounts.permissions import VIEW_SALES_FIGURES
 from yunlou.accounts.staff import Staff
 from yunlou.catalogue.models import (
     ON_SALE_STATUSES,
     SOLD_STATUSES,
+    STATUS_COLOURS,
     Building,
     FloorPlan,
     PanoramaHotspot,
     PanoramaScene,
+    PresalePermit,
+    PriceListDraft,
+    PriceListVersion,
     Project,
     ProjectPhoto,
     ProjectVideo,
     Unit,
+    UnitPriceChange,
     UnitStatus,
 )
 from yunlou.core.errors import NotFound
 
 # Statuses hidden from the public: units the developer holds back (销控) are not advertised.
 PUBLIC_UNIT_STATUSES = tuple(ON_SALE_STATUSES)
+# What the public may see of units: on sale, in a building with a presale permit (no permit, no prices: 待取证).
+PUBLIC_UNITS = Q(status__in=PUBLIC_UNIT_STATUSES, building__presale_permit__isnull=False)
 
 
 def project_queryset(*, staff: Staff | None) -> QuerySet[Project]:
@@ -81,9 +89,24 @@ def building_list(*, staff: Staff | None, project_id: int) -> QuerySet[Building]
     return project.buildings.order_by("sort_order", "id")
 
 
+def permits_of(buildings) -> list[PresalePermit]:
+    """The presale permits of buildings loaded with `select_related("presale_permit")`, oldest first, each
+    with `building_list` (a permit often covers several buildings)."""
+    permits: dict[int, PresalePermit] = {}
+    for building in buildings:
+        if building.presale_permit_id is not None:
+            permit = permits.setdefault(building.presale_permit_id, building.presale_permit)
+            permit.__dict__.setdefault("building_list", []).append(building)
+    return sorted(permits.values(), key=lambda p: (p.issued_on, p.pk))
+
+
+def project_permits(*, project: Project) -> list[PresalePermit]:
+    return permits_of(project.buildings.select_related("presale_permit").order_by("sort_order", "id"))
+
+
 def building_get(*, staff: Staff | None, building_id: int) -> Building:
     building = (
-        Building.objects.select_related("project")
+        Building.objects.select_related("project", "presale_permit")
         .filter(pk=building_id, project__in=project_queryset(staff=staff))
         .first()
     )
@@ -95,7 +118,8 @@ def building_get(*, staff: Staff | None, building_id: int) -> Building:
 def floor_plans_with_availability(project: Project) -> QuerySet[FloorPlan]:
     """The project's floor plans, each with how many of its units are available now."""
     return project.floor_plans.annotate(
-        available_count=Count("units", filter=Q(units__status=UnitStatus.AVAILABLE)),
+        available_count=Count("units", filter=Q(units__status=UnitStatus.AVAILABLE,
+                                                units__building__presale_permit__isnull=False)),
     ).order_by("sort_order", "id")
 
 
@@ -118,7 +142,7 @@ class UnitFilters:
 def unit_list(*, staff: Staff | None, filters: UnitFilters) -> QuerySet[Unit]:
     units = Unit.objects.filter(building__project__in=project_queryset(staff=staff))
     if staff is None:
-        units = units.filter(status__in=PUBLIC_UNIT_STATUSES)
+        units = units.filter(PUBLIC_UNITS)
     lookups = {
         "building__project_id": filters.project_id,
         "building_id": filters.building_id,
@@ -135,6 +159,11 @@ def unit_list(*, staff: Staff | None, filters: UnitFilters) -> QuerySet[Unit]:
 
 
 # --- the sales control grid (销控表) ---
+#
+# Statuses in one vocabulary (UnitStatus labels, STATUS_COLOURS); every floor of the building shown, top down;
+# a building with several entrances (单元) shows its columns entrance by entrance. Sales amounts and 货值
+# only for the roles that need them (VIEW_SALES_FIGURES); everyone else gets None.
+
 
 @dataclass(slots=True)
 class GridCell:
@@ -142,6 +171,7 @@ class GridCell:
 
     id: int
     code: str
+    entrance: int
     floor: int
     position: int
     floor_plan_id: int | None
@@ -156,13 +186,24 @@ class GridCell:
 @dataclass
 class GridRow:
     floor: int
-    cells: list[GridCell | None]
+    cells: list[GridCell | None]  # one per column, entrance by entrance
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    entrance: int
+    position: int
+
+    @property
+    def starts_entrance(self) -> bool:
+        return self.position == 1
 
 
 @dataclass
 class StatusCount:
     status: str
     label: str
+    colour: str
     count: int
     share: float  # of all units in the building
 
@@ -171,21 +212,26 @@ class StatusCount:
 class Grid:
     building: Building
     project: Project
-    positions: list[int]
+    entrances: list[int]
+    positions: list[int]  # in each entrance
+    columns: list[GridColumn]
+    floors: int  # floors above ground shown, every one from the top down
     rows: list[GridRow]
     counts: list[StatusCount]
     floor_plans: list[FloorPlan]
     total_units: int
-    on_sale_units: int
+    released_units: int  # 已推售: every unit but those not for sale
     sold_units: int
-    sell_through: float  # sold ÷ on sale (去化率)
+    sell_through: float  # 去化率: sold ÷ released
     sold_area: Decimal
-    sold_amount: int  # fen
-    available_amount: int  # fen
+    sold_amount: int | None  # fen; None for roles that may not see sales figures
+    available_amount: int | None  # 可售货值, fen; None likewise
+    show_figures: bool
     filters: dict = field(default_factory=dict)
 
 
-_GRID_COLUMNS = ("id", "code", "floor", "position", "floor_plan_id", "area", "list_price", "unit_price", "status")
+_GRID_COLUMNS = ("id", "code", "entrance", "floor", "position", "floor_plan_id", "area", "list_price", "unit_price",
+                 "status")
 
 
 def building_grid(
@@ -196,47 +242,130 @@ def building_grid(
     floor_plans = list(FloorPlan.objects.filter(project_id=building.project_id).order_by("sort_order", "id"))
     plan_names = {plan.pk: plan.name for plan in floor_plans}
 
-    positions = list(range(1, building.units_per_floor + 1))
+    per_entrance = building.units_per_floor
+    entrances = list(range(1, building.entrances + 1))
+    width = per_entrance * len(entrances)
     by_floor: dict[int, list[GridCell | None]] = {}
     counts = dict.fromkeys(UnitStatus.values, 0)
     sold_area, sold_amount, available_amount = Decimal("0"), 0, 0
-    rows = Unit.objects.filter(building=building).order_by("-floor", "position").values_list(*_GRID_COLUMNS)
-    for unit_id, code, floor, position, plan_id, area, list_price, unit_price, unit_status in rows:
+    rows = Unit.objects.filter(building=building).values_list(*_GRID_COLUMNS)
+    for unit_id, code, entrance, floor, position, plan_id, area, list_price, unit_price, unit_status in rows:
         counts[unit_status] += 1
         if unit_status in SOLD_STATUSES:
             sold_area += area
             sold_amount += list_price
         elif unit_status == UnitStatus.AVAILABLE:
             available_amount += list_price
+        if not (1 <= position <= per_entrance and 1 <= entrance <= len(entrances)):
+            continue  # counted, but it has no place on this building's grid
         is_match = (floor_plan_id is None or plan_id == floor_plan_id) and (status is None or unit_status == status)
-        row = by_floor.setdefault(floor, [None] * len(positions))
-        if 1 <= position <= len(positions):
-            row[position - 1] = GridCell(
-                id=unit_id, code=code, floor=floor, position=position, floor_plan_id=plan_id,
-                floor_plan_name=plan_names.get(plan_id), area=area, list_price=list_price, unit_price=unit_price,
-                status=unit_status, is_match=is_match,
-            )
+        cells = by_floor.get(floor)
+        if cells is None:
+            cells = by_floor[floor] = [None] * width
+        cells[(entrance - 1) * per_entrance + position - 1] = GridCell(
+            id=unit_id, code=code, entrance=entrance, floor=floor, position=position, floor_plan_id=plan_id,
+            floor_plan_name=plan_names.get(plan_id), area=area, list_price=list_price, unit_price=unit_price,
+            status=unit_status, is_match=is_match,
+        )
 
+    # Every floor from the top down, empty ones too, so that the floors stated are the floors shown; a
+    # basement floor appears only when it has units.
+    top = max([building.floors, *by_floor])
+    floors = [floor for floor in range(top, 0, -1)] + sorted((f for f in by_floor if f < 1), reverse=True)
     total = sum(counts.values())
-    on_sale = sum(counts[s] for s in ON_SALE_STATUSES)
+    released = sum(counts[s] for s in ON_SALE_STATUSES)
     sold = sum(counts[s] for s in SOLD_STATUSES)
+    show_figures = staff.can(VIEW_SALES_FIGURES)
     return Grid(
         building=building,
         project=building.project,
-        positions=positions,
-        rows=[GridRow(floor=floor, cells=cells) for floor, cells in sorted(by_floor.items(), reverse=True)],
+        entrances=entrances,
+        positions=list(range(1, per_entrance + 1)),
+        columns=[GridColumn(entrance=e, position=p) for e in entrances for p in range(1, per_entrance + 1)],
+        floors=top,
+        rows=[GridRow(floor=floor, cells=by_floor.get(floor) or [None] * width) for floor in floors],
         counts=[
-            StatusCount(status=s.value, label=str(s.label), count=counts[s.value],
+            StatusCount(status=s.value, label=str(s.label), colour=STATUS_COLOURS[s.value], count=counts[s.value],
                         share=counts[s.value] / total if total else 0.0)
             for s in UnitStatus
         ],
         floor_plans=floor_plans,
         total_units=total,
-        on_sale_units=on_sale,
+        released_units=released,
         sold_units=sold,
-        sell_through=sold / on_sale if on_sale else 0.0,
+        sell_through=sold / released if released else 0.0,
         sold_area=sold_area,
-        sold_amount=sold_amount,
-        available_amount=available_amount,
+        sold_amount=sold_amount if show_figures else None,
+        available_amount=available_amount if show_figures else None,
+        show_figures=show_figures,
         filters={"floor_plan": floor_plan_id, "status": status},
+    )
+
+
+def unit_price_history(*, unit_id: int) -> list[UnitPriceChange]:
+    """A unit's prices, newest version first, with who confirmed each and the change against the old price
+    (`difference_share`): one query however long the history."""
+    changes = list(
+        UnitPriceChange.objects.filter(unit_id=unit_id)
+        .select_related("version__created_by")
+        .order_by("-version__number")
+    )
+    return _with_shares(changes)
+
+
+def _with_shares(changes: list[UnitPriceChange]) -> list[UnitPriceChange]:
+    for change in changes:
+        change.difference_share = change.difference / change.old_list_price if change.old_list_price else None
+    return changes
+
+
+# --- price-list versions and drafts (调价记录) ---
+
+VERSION_CHANGES_SHOWN = 200
+
+
+def price_list_draft_get(*, staff: Staff, draft_id: int) -> PriceListDraft:
+    draft = (
+        PriceListDraft.objects.select_related("project", "uploaded_by", "version")
+        .filter(pk=draft_id, project__in=project_queryset(staff=staff))
+        .first()
+    )
+    if draft is None:
+        raise NotFound(_("No such price list preview."), field="draft")
+    return draft
+
+
+def price_list_version_list(*, project: Project) -> list[PriceListVersion]:
+    """The project's versions, newest first, each with its first changes: three queries."""
+    changes = (
+        UnitPriceChange.objects.select_related("unit")
+        .order_by("unit__building_id", "unit__entrance", "-unit__floor", "unit__position")
+    )
+    versions = list(
+        project.price_list_versions.select_related("created_by")
+        .prefetch_related(Prefetch("changes", queryset=changes[:VERSION_CHANGES_SHOWN], to_attr="first_changes"))
+        .order_by("-number")
+    )
+    for version in versions:
+        _with_shares(version.first_changes)
+    return versions
+
+
+def price_list_version_get(*, project: Project, number: int) -> PriceListVersion:
+    version = project.price_list_versions.select_related("created_by").filter(number=number).first()
+    if version is None:
+        raise NotFound(_("No such price list version."), field="number")
+    version.all_changes = _with_shares(list(
+        version.changes.select_related("unit")
+        .order_by("unit__building_id", "unit__entrance", "-unit__floor", "unit__position")
+    ))
+    return version
+
+
+def presale_permit_list(*, project: Project) -> list[PresalePermit]:
+    """The project's permits, newest first, with their buildings and filed price list: two queries."""
+    return list(
+        project.presale_permits.select_related("price_list_version")
+        .prefetch_related(Prefetch("buildings", queryset=Building.objects.order_by("sort_order", "id")))
+        .order_by("-issued_on", "-id")
     )

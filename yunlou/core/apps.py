@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from yunlou.core import checks  # noqa: F401 — registers the deployment checks
+        from yunlou.core.images import connect as images_connect
+
+        images_connect()  # renditions of uploaded photos; importing it registers the HEIC opener with Pillow

@@ -41,11 +41,11 @@ def format_yuan(fen: int | None, *, whole: bool = False) -> str:
 
 
 def format_wan(fen: int | None) -> str:
-    """Totals as buyers read them: 286万, 286.5万; amounts over 1亿 as 8.42亿."""
+    """Totals as lists show them, always with one decimal so that columns line up: 286.0万, 286.5万;
+    sums over 1亿 (sales figures) as 8.42亿. The unit page shows the exact yuan (`format_yuan`)."""
     if fen is None:
         return ""
     yuan = Decimal(fen) / FEN_PER_YUAN
     if yuan >= 100_000_000:
-        return f"{(yuan / 100_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP).normalize():f}亿"
-    wan = (yuan / 10_000).quantize(Decimal("0.1"), ROUND_HALF_UP).normalize()
-    return f"{wan:f}万"
+        return f"{(yuan / 100_000_000).quantize(Decimal('0.01'), ROUND_HALF_UP):f}亿"
+    return f"{(yuan / 10_000).quantize(Decimal('0.1'), ROUND_HALF_UP):f}万"

@@ -4,9 +4,11 @@ Idempotent: records are found by their natural keys and created only when missin
 drawn only when absent, and unit statuses are set only when a building's units are first created.
 """
 
+import datetime
 import io
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 import segno
@@ -17,11 +19,16 @@ from django.utils import timezone
 from yunlou.accounts.models import Membership, Organization, Role, User
 from yunlou.catalogue.models import (
     Building,
+    Decoration,
     FloorPlan,
+    NewsCategory,
     PanoramaHotspot,
     PanoramaScene,
     PhotoCategory,
+    PresalePermit,
+    PriceListVersion,
     Project,
+    ProjectNews,
     ProjectPhoto,
     ProjectStatus,
     ProjectVideo,
@@ -29,6 +36,7 @@ from yunlou.catalogue.models import (
     UnitStatus,
 )
 from yunlou.catalogue.services import building_generate_units, project_refresh_price_range
+from yunlou.core.images import renditions_make
 from yunlou.demo import media
 
 DEMO_PASSWORD = "demo12345"
@@ -74,12 +82,51 @@ BINJIANG_PLANS = [
     ("T", "叠拼T1", 4, 2, 3, "168.00", "136.00", "S"),
     ("Y", "洋房Y1", 3, 2, 2, "118.00", "95.00", "NS"),
 ]
-BINJIANG_BUILDINGS = [("11", 8, "YY", 41_000, 300), ("12", 8, "YY", 41_500, 300), ("15", 4, "TT", 46_000, 500)]
+# Positions per entrance; (number, floors, plans by position, price, premium, entrances): the 洋房 have two 单元.
+BINJIANG_BUILDINGS = [("11", 8, "YY", 41_000, 300, 2), ("12", 8, "YY", 41_500, 300, 2), ("15", 4, "TT", 46_000, 500)]
 # Where each building stands on the site plan: x, y, width, height as fractions of the image.
 SITE_POSITIONS = {
     "云栖府": {"1": (0.22, 0.24, 0.10, 0.10), "3": (0.45, 0.21, 0.10, 0.10), "5": (0.68, 0.24, 0.10, 0.10),
               "6": (0.28, 0.60, 0.11, 0.10), "8": (0.56, 0.58, 0.13, 0.12)},
     "滨江悦府": {"11": (0.25, 0.30, 0.14, 0.10), "12": (0.55, 0.30, 0.14, 0.10), "15": (0.40, 0.62, 0.16, 0.10)},
+}
+# What buyers compare projects by (贝壳/安居客 list these on every project page).
+FACTS = {
+    "云栖府": {
+        "developer": "杭州云栖置业有限公司", "property_company": "绿城物业服务集团有限公司",
+        "property_fee": Decimal("3.80"), "plot_ratio": Decimal("2.80"), "green_ratio": Decimal("35.0"),
+        "parking_ratio": "1:1.2", "property_right_years": 70, "decoration": Decoration.FURNISHED,
+        "opening_date": datetime.date(2025, 9, 28), "delivery_date": datetime.date(2027, 6, 30),
+        "minimum_down_payment_percent": 15,
+    },
+    "滨江悦府": {
+        "developer": "杭州滨江悦府房地产开发有限公司", "property_company": "滨江物业管理有限公司",
+        "property_fee": Decimal("4.50"), "plot_ratio": Decimal("1.60"), "green_ratio": Decimal("40.0"),
+        "parking_ratio": "1:1.5", "property_right_years": 70, "decoration": Decoration.FURNISHED,
+        "delivery_date": datetime.date(2028, 12, 31), "minimum_down_payment_percent": 15,
+    },
+}
+# (permit number, issued days ago, buildings) — 5 and 6 were permitted a week ago, for the coming launch;
+# 滨江悦府 has none yet (待取证).
+PERMITS = {
+    "云栖府": [("杭售许字(2025)第000187号", 430, ["1", "3"]), ("杭售许字(2026)第000052号", 240, ["8"]),
+              ("杭售许字(2026)第000361号", 7, ["5", "6"])],
+}
+PERMIT_AUTHORITY = "杭州市住房保障和房产管理局"
+# (category, days ago, title, body)
+NEWS = {
+    "云栖府": [
+        (NewsCategory.PERMIT, 7, "5号楼、6号楼取得预售许可证",
+         "5号楼、6号楼共300套房源取得预售许可证（杭售许字(2026)第000361号），一房一价已公示，即将线上开盘。"),
+        (NewsCategory.LAUNCH, 5, "5、6号楼线上开盘安排",
+         "认筹客户可在线上选房，分三批进行；摇号种子已提前公布，开盘当天由公证员现场输入公开数值。"),
+        (NewsCategory.CONSTRUCTION, 40, "3号楼主体结构封顶",
+         "3号楼主体结构顺利封顶，工程进度符合计划，预计2027年6月交付。"),
+        (NewsCategory.PROMOTION, 60, "样板间开放", "B户型89㎡、C户型105㎡精装样板间开放，欢迎预约看房。"),
+    ],
+    "滨江悦府": [
+        (NewsCategory.OTHER, 20, "示范区开放", "滨江悦府示范区及洋房样板间开放，预计明年春季取得预售许可证后开盘。"),
+    ],
 }
 HIGHLIGHTS = {
     "云栖府": ["地铁5号线良睦路站步行约600米", "约8000㎡中央园林", "精装交付，南北通透", "配建幼儿园与社区商业"],
@@ -111,6 +158,9 @@ def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
         )
         _catalogue(yunqi, YUNQI_PLANS, YUNQI_BUILDINGS, status_picker=_yunqi_status)
         _catalogue(binjiang, BINJIANG_PLANS, BINJIANG_BUILDINGS, status_picker=lambda *args: UnitStatus.NOT_FOR_SALE)
+        for project in (yunqi, binjiang):
+            _permits_and_news(project)
+            project_refresh_price_range(project=project)
         logins = _staff(organization, projects=[yunqi, binjiang])
     if with_media:
         # Media files are written outside the transaction: they are files, and drawing them takes seconds.
@@ -123,9 +173,31 @@ def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
 def _project(organization: Organization, *, name: str, **fields) -> Project:
     project, created = Project.objects.get_or_create(
         organization=organization, name=name,
-        defaults={**fields, "is_published": True, "highlights": HIGHLIGHTS.get(name, [])},
+        defaults={**fields, **FACTS.get(name, {}), "is_published": True, "highlights": HIGHLIGHTS.get(name, [])},
     )
+    if not created and not project.developer and name in FACTS:  # a demo database from before the facts
+        Project.objects.filter(pk=project.pk).update(**FACTS[name])
+        project.refresh_from_db()
     return project
+
+
+def _permits_and_news(project: Project) -> None:
+    now = timezone.now()
+    for number, days_ago, buildings in PERMITS.get(project.name, []):
+        filed = (PriceListVersion.objects.filter(project=project, changes__unit__building__number__in=buildings)
+                 .order_by("-number").first())
+        permit, _created = PresalePermit.objects.get_or_create(
+            project=project, number=number,
+            defaults={"issued_on": timezone.localdate(now - timedelta(days=days_ago)),
+                      "authority": PERMIT_AUTHORITY, "price_list_version": filed},
+        )
+        project.buildings.filter(number__in=buildings, presale_permit__isnull=True).update(presale_permit=permit)
+    if not project.news.exists():
+        ProjectNews.objects.bulk_create([
+            ProjectNews(project=project, category=category, title=title, body=body,
+                        published_at=now - timedelta(days=days_ago))
+            for category, days_ago, title, body in NEWS.get(project.name, [])
+        ])
 
 
 def _catalogue(project: Project, plans, buildings, *, status_picker) -> None:
@@ -136,18 +208,20 @@ def _catalogue(project: Project, plans, buildings, *, status_picker) -> None:
             defaults={"rooms": rooms, "halls": halls, "bathrooms": bathrooms, "gross_area": Decimal(gross),
                       "net_area": Decimal(net), "orientation": orientation, "sort_order": order},
         )
-    for order, (number, floors, letters, base_price, premium) in enumerate(buildings):
+    for order, (number, floors, letters, base_price, premium, *more) in enumerate(buildings):
+        entrances = more[0] if more else 1
         x, y, width, height = SITE_POSITIONS[project.name][number]
         building, _ = Building.objects.get_or_create(
             project=project, number=number,
             defaults={"name": f"{number}号楼", "floors": floors, "units_per_floor": len(letters), "sort_order": order,
-                      "site_x": x, "site_y": y, "site_width": width, "site_height": height},
+                      "entrances": entrances, "site_x": x, "site_y": y, "site_width": width, "site_height": height},
         )
         if building.units.exists():
             continue
+        plans_by_position = {i + 1: plan_by_letter[letter] for i, letter in enumerate(letters)}
         units = building_generate_units(
-            staff=None, building=building,
-            floor_plans_by_position={i + 1: plan_by_letter[letter] for i, letter in enumerate(letters)},
+            staff=None, building=building, floor_plans_by_position=plans_by_position,
+            entrances={entrance: plans_by_position for entrance in range(1, entrances + 1)},
             price_per_sqm=base_price * 100, floor_premium_per_sqm=premium * 100,
         )
         rng = random.Random(f"{project.name}-{number}")
@@ -214,10 +288,19 @@ def _staff_media() -> None:
             fields.append("wechat_qr")
         if fields:
             user.save(update_fields=fields)
+        _renditions([user.avatar])
 
 
 def _save_file(field, name: str, content: bytes) -> None:
     field.save(name, ContentFile(content), save=False)
+
+
+def _renditions(files) -> None:
+    """Make the responsive renditions pages show (made once: what exists is skipped), here and now rather than
+    through the task queue, so the demo is complete even when no worker runs."""
+    for file in files:
+        if file:
+            renditions_make(file)
 
 
 def _media(project: Project, *, seed: int) -> None:
@@ -256,6 +339,9 @@ def _media(project: Project, *, seed: int) -> None:
         plan.save(update_fields=["drawing"])
     if not project.panorama_scenes.exists():
         _panorama_tour(project, seed=seed)
+    _renditions([project.cover, project.site_plan, *(photo.image for photo in project.photos.all()),
+                 *(video.poster for video in project.videos.all()),
+                 *(plan.drawing for plan in project.floor_plans.all())])
 
 
 def _panorama_tour(project: Project, *, seed: int) -> None:

@@ -2,6 +2,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yunlou.core.errors import ValidationFailed
@@ -43,10 +44,14 @@ class ConsultationForm(forms.Form):
     name = forms.CharField(label=_("How to address you"), max_length=NAME_MAX,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Ms Li"), "autocomplete": "name"}))
     phone = PhoneField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(
-        attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "placeholder": "138 0000 0000"}))
+        attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "placeholder": "138 0000 0000",
+               # What normalize_phone accepts (spaces, dashes, brackets, a +86/0086 prefix), so that the page can
+               # tell as soon as the number is typed right; the server still decides.
+               "pattern": r"\s*(\+86|0086)?[\s\-\(\)]*1[3-9]([\s\-\(\)]*[0-9]){9}[\s\-\(\)]*"}))
     code = forms.RegexField(label=_("SMS code"), regex=r"^\d{6}$", max_length=6,
                             error_messages={"invalid": _("The code has 6 digits.")},
-                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                          "pattern": "[0-9]{6}"}))
     visit_date = forms.DateField(label=_("Visit date"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
     visit_time = forms.TypedChoiceField(label=_("Time"), required=False, empty_value=None,
@@ -56,6 +61,23 @@ class ConsultationForm(forms.Form):
                                widget=forms.Textarea(attrs={"rows": 3, "placeholder": _(
                                    "e.g. Which floors of plan B are still available?")}))
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The booking window up front (the service's rule: within the next 90 days): the date picker offers only
+        # those days, and the hint says so. Today counts while a slot is left today.
+        now = timezone.localtime()
+        first = now.date() if now.time() < VISIT_SLOTS[-1] else now.date() + timedelta(days=1)
+        last = now.date() + timedelta(days=VISIT_HORIZON_DAYS)
+        self.fields["visit_date"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
+        # Help texts are made here, not on the fields, so that they follow the visitor's language.
+        self.fields["name"].help_text = gettext("Up to %(count)s characters.") % {"count": NAME_MAX}
+        self.fields["question"].help_text = gettext("Optional, up to %(count)s characters.") % {
+            "count": QUESTION_MAX}
+        self.fields["visit_date"].help_text = gettext(
+            "Within the next %(days)s days, until %(last)s; visits %(opens)s–%(closes)s."
+        ) % {"days": VISIT_HORIZON_DAYS, "last": last.isoformat(), "opens": VISIT_SLOTS[0].strftime("%H:%M"),
+             "closes": VISIT_SLOTS[-1].strftime("%H:%M")}
 
     def clean(self):
         data = super().clean()
@@ -76,7 +98,8 @@ class ConsultationForm(forms.Form):
 class MortgageForm(forms.Form):
     price_yuan = forms.DecimalField(label=_("Total price (yuan)"), min_value=1, max_digits=12, decimal_places=2)
     down_payment_percent = forms.DecimalField(label=_("Down payment (%)"), min_value=0, max_value=100,
-                                              max_digits=5, decimal_places=2)
+                                              max_digits=5, decimal_places=2, widget=forms.NumberInput(
+                                                  attrs={"aria-describedby": "down-payment-minimum"}))
     kind = forms.ChoiceField(label=_("Loan"), choices=[
         (LoanKind.COMMERCIAL.value, _("Commercial loan")), (LoanKind.PROVIDENT_FUND.value, _("Provident fund loan")),
         (LoanKind.COMBINED.value, _("Combined loan"))], widget=forms.RadioSelect)
@@ -91,3 +114,14 @@ class MortgageForm(forms.Form):
                                          decimal_places=3)
     provident_fund_rate = forms.DecimalField(label=_("Provident fund rate (%)"), min_value=0, max_value=24,
                                              max_digits=5, decimal_places=3)
+
+    def down_payment_warning(self, *, minimum_percent: int) -> str:
+        """A warning, not an error, below the project's minimum down payment (the city's 首付比例下限): the
+        buyer may still want to see the figures, but must know that no bank will lend on them."""
+        percent = self.cleaned_data.get("down_payment_percent") if self.is_valid() else None
+        if percent is None or percent >= minimum_percent:
+            return ""
+        return gettext(
+            "A down payment of %(percent)s%% is below this project's minimum of %(minimum)s%%: banks will not lend "
+            "on these terms, so the figures are for reference only."
+        ) % {"percent": f"{percent.normalize():f}", "minimum": minimum_percent}

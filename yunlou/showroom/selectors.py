@@ -1,23 +1,29 @@
 """Reads for the buyer's pages: published projects only, units on sale only, in a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Exists, Max, Min, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
 from yunlou.catalogue.models import (
+    ON_SALE_STATUSES,
+    SOLD_STATUSES,
     Building,
     FloorPlan,
     PanoramaScene,
+    PresalePermit,
+    PriceListVersion,
     Project,
+    ProjectNews,
     ProjectStatus,
     Unit,
     UnitStatus,
 )
 from yunlou.catalogue.selectors import (
-    PUBLIC_UNIT_STATUSES,
+    PUBLIC_UNITS,
     floor_plans_with_availability,
+    permits_of,
     project_media,
 )
 from yunlou.core.errors import NotFound
@@ -38,7 +44,7 @@ def showroom_project_list(*, search: str = "", price: str = "", rooms: str = "",
     projects = _published()
     if search:
         projects = projects.filter(Q(name__icontains=search) | Q(district__icontains=search))
-    units = Unit.objects.filter(building__project=OuterRef("pk"), status__in=PUBLIC_UNIT_STATUSES)
+    units = Unit.objects.filter(PUBLIC_UNITS, building__project=OuterRef("pk"))
     if price in PRICE_BUCKETS:
         low, high = PRICE_BUCKETS[price]
         units = units.filter(**({"list_price__gte": low} if low else {}), **({"list_price__lt": high} if high else {}))
@@ -74,12 +80,32 @@ class Showcase:
     floor_plans: list[FloorPlan]  # each with `available_count`
     entry_scene: PanoramaScene | None
     has_site_plan: bool
+    buildings: list[Building]  # each with `available_count`, `released_count` and its permit
+    permits: list[PresalePermit]  # each with `building_list`
+    news: list[ProjectNews]
 
 
-def project_showcase(*, project_id: int) -> Showcase:
-    """Everything the project page shows, in six queries however many photos, plans or units there are."""
-    project = showroom_project(project_id=project_id)
+NEWS_ON_PROJECT_PAGE = 3
+
+
+def buildings_with_availability(project: Project) -> QuerySet[Building]:
+    """The project's buildings with their permit and how many units are available / were ever released."""
+    return (
+        project.buildings.select_related("presale_permit")
+        .annotate(
+            available_count=Count("units", filter=Q(units__status=UnitStatus.AVAILABLE)),
+            released_count=Count("units", filter=Q(units__status__in=ON_SALE_STATUSES)),
+            sold_count=Count("units", filter=Q(units__status__in=SOLD_STATUSES)),
+            unit_count=Count("units"),
+        )
+        .order_by("sort_order", "id")
+    )
+
+
+def project_showcase(*, project: Project) -> Showcase:
+    """Everything the project page shows, in eight queries however many photos, plans, buildings or units."""
     media = project_media(project=project)
+    buildings = list(buildings_with_availability(project))
     return Showcase(
         project=project,
         photos=media.photos,
@@ -87,7 +113,14 @@ def project_showcase(*, project_id: int) -> Showcase:
         floor_plans=list(floor_plans_with_availability(project)),
         entry_scene=media.panorama_scenes[0] if media.panorama_scenes else None,
         has_site_plan=bool(project.site_plan),
+        buildings=buildings,
+        permits=permits_of(buildings),
+        news=list(project_news(project=project)[:NEWS_ON_PROJECT_PAGE]),
     )
+
+
+def project_news(*, project: Project) -> QuerySet[ProjectNews]:
+    return project.news.filter(is_published=True).order_by("-published_at", "-id")
 
 
 def showroom_floor_plan(*, project: Project, plan_id: int) -> FloorPlan:
@@ -99,7 +132,7 @@ def showroom_floor_plan(*, project: Project, plan_id: int) -> FloorPlan:
 
 def showroom_units(*, project: Project, floor_plan_id: int | None = None, building_id: int | None = None,
                    floor_min: int | None = None, floor_max: int | None = None) -> QuerySet[Unit]:
-    units = Unit.objects.filter(building__project=project, status__in=PUBLIC_UNIT_STATUSES)
+    units = Unit.objects.filter(PUBLIC_UNITS, building__project=project)
     lookups = {"floor_plan_id": floor_plan_id, "building_id": building_id, "floor__gte": floor_min,
                "floor__lte": floor_max}
     units = units.filter(**{k: v for k, v in lookups.items() if v is not None})
@@ -120,16 +153,119 @@ def availability_list(*, project: Project, floor_plan_id: int, floor_min: int | 
 
 
 def showroom_unit(*, project: Project, unit_id: int) -> Unit:
-    unit = showroom_units(project=project).filter(pk=unit_id).first()
+    unit = showroom_units(project=project).select_related("building__presale_permit").filter(pk=unit_id).first()
     if unit is None:
         raise NotFound(_("No such unit."), field="unit_id")
     return unit
 
 
 def showroom_building(*, project: Project, building_id: int) -> Building:
-    building = project.buildings.filter(pk=building_id).first()
+    building = project.buildings.select_related("presale_permit").filter(pk=building_id).first()
     if building is None:
         raise NotFound(_("No such building."), field="building_id")
     return building
+
+
+class NothingOnSale:
+    """Why a building shows no unit a buyer can pick (shown instead of an empty grid)."""
+
+    NO_PERMIT = "no_permit"  # 待取证: no presale permit yet, no prices
+    NOT_RELEASED = "not_released"  # 未推售: permit in hand, units not released yet
+    SOLD_OUT = "sold_out"  # 已售罄
+    TAKEN_FOR_NOW = "taken_for_now"  # every released unit held or sold; held ones may come back
+
+
+@dataclass
+class BuildingCell:
+    unit: Unit
+    shows_price: bool
+
+
+@dataclass
+class BuildingRow:
+    floor: int
+    cells: list[BuildingCell | None]
+
+
+@dataclass
+class BuildingBoard:
+    """The buyer's view of a building: every floor, every unit in the one vocabulary, and the counts."""
+
+    building: Building
+    entrances: list[int]
+    positions: list[int]
+    rows: list[BuildingRow]
+    counts: dict[str, int]
+    nothing_on_sale: str | None
+    has_permit: bool
+    columns: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def available(self) -> int:
+        return self.counts.get(UnitStatus.AVAILABLE, 0)
+
+
+def building_board(*, building: Building) -> BuildingBoard:
+    """All units of the building in one query; rows for every floor from the top down, so the floors shown
+    are the floors the building has. Prices only on units a buyer may see (on sale, permit in hand)."""
+    units = list(
+        building.units.only("id", "code", "entrance", "floor", "position", "status", "list_price", "building_id")
+        .order_by("-floor", "entrance", "position")
+    )
+    has_permit = building.presale_permit_id is not None
+    columns = sorted({(u.entrance, u.position) for u in units}
+                     or {(e, p) for e in range(1, building.entrances + 1)
+                         for p in range(1, building.units_per_floor + 1)})
+    index = {column: i for i, column in enumerate(columns)}
+    top = max([building.floors, *(u.floor for u in units)])
+    bottom = min([1, *(u.floor for u in units)])
+    by_floor: dict[int, list[BuildingCell | None]] = {f: [None] * len(columns) for f in range(top, bottom - 1, -1)
+                                                      if f != 0}
+    counts = dict.fromkeys(UnitStatus.values, 0)
+    for unit in units:
+        counts[unit.status] += 1
+        by_floor[unit.floor][index[(unit.entrance, unit.position)]] = BuildingCell(
+            unit=unit, shows_price=has_permit and unit.status in ON_SALE_STATUSES)
+    released = sum(counts[s] for s in ON_SALE_STATUSES)
+    reason = None
+    if not counts[UnitStatus.AVAILABLE]:
+        if not has_permit:
+            reason = NothingOnSale.NO_PERMIT
+        elif not released:
+            reason = NothingOnSale.NOT_RELEASED
+        elif released == sum(counts[s] for s in SOLD_STATUSES) and not counts[UnitStatus.NOT_FOR_SALE]:
+            reason = NothingOnSale.SOLD_OUT
+        else:
+            reason = NothingOnSale.TAKEN_FOR_NOW
+    return BuildingBoard(
+        building=building, entrances=sorted({e for e, _p in columns}), positions=[p for _e, p in columns],
+        rows=[BuildingRow(floor=f, cells=cells) for f, cells in by_floor.items()], counts=counts,
+        nothing_on_sale=reason, has_permit=has_permit, columns=columns,
+    )
+
+
+@dataclass
+class PricePublication:
+    """一房一价公示: every unit of a building with its price and status, under its presale permit."""
+
+    building: Building
+    permit: PresalePermit
+    units: list[Unit]
+    version: PriceListVersion | None  # the price list in force
+    filed_version: PriceListVersion | None  # the one filed with the permit
+
+
+def price_publication(*, project: Project, building_id: int) -> PricePublication:
+    building = showroom_building(project=project, building_id=building_id)
+    if building.presale_permit is None:
+        raise NotFound(_("This building has no presale permit yet, so its prices are not published (待取证)."),
+                       field="building_id")
+    units = list(building.units.select_related("floor_plan").order_by("entrance", "floor", "position"))
+    permit = PresalePermit.objects.select_related("price_list_version").get(pk=building.presale_permit_id)
+    return PricePublication(
+        building=building, permit=permit, units=units,
+        version=PriceListVersion.objects.filter(project=project).order_by("-number").first(),
+        filed_version=permit.price_list_version,
+    )
 
 

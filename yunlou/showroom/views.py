@@ -4,7 +4,7 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from yunlou.accounts.models import Role
 from yunlou.accounts.phone_codes import phone_code_request
 from yunlou.accounts.sms import ConsoleSmsBackend
 from yunlou.accounts.staff import request_staff
-from yunlou.catalogue.models import UnitStatus
+from yunlou.catalogue.models import STATUS_COLOURS, UnitStatus
 from yunlou.catalogue.selectors import panorama_tour
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import DomainError
@@ -27,8 +27,15 @@ from yunlou.showroom import selectors
 from yunlou.showroom.forms import ConsultationForm, MortgageForm, PhoneCodeForm, ShowroomSearchForm
 from yunlou.showroom.location import map_links
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
+from yunlou.showroom.page_cache import consultant_card, shared_page
 from yunlou.showroom.services import share_code_for
 from yunlou.showroom.visit import visit_for
+
+
+def status_legend(counts: dict[str, int] | None = None) -> list[dict]:
+    """Every unit status with its word and colour (and its count), for a legend that never leaves one out."""
+    return [{"status": status.value, "label": str(status.label), "colour": STATUS_COLOURS[status.value],
+             "count": None if counts is None else counts.get(status.value, 0)} for status in UnitStatus]
 
 
 def _page(request, template: str, project, context: dict, status: int = 200):
@@ -44,8 +51,9 @@ def _page(request, template: str, project, context: dict, status: int = 200):
         context["my_share"] = {"url": public_url(f"{request.path}?s={code}"),
                                "qr": reverse("showroom:workbench_qr", args=[project.pk]) + "?" + urlencode(
                                    {"path": request.path})}
-    return render(request, template, {"project": project, "visit": visit_for(request, project), **context},
-                  status=status)
+    visit = context.pop("visit", None) or visit_for(request, project)
+    return render(request, template, {"project": project, "visit": visit, **context,
+                                      "consultant_card": consultant_card(visit.consultant)}, status=status)
 
 
 @require_GET
@@ -62,10 +70,20 @@ def project_list(request):
 
 @require_GET
 def project_detail(request, project_id: int):
-    showcase = selectors.project_showcase(project_id=project_id)
-    return _page(request, "showroom/project_detail.html", showcase.project, {
-        "showcase": showcase, "map_links": map_links(showcase.project),
-    })
+    """The page shared links lead to. Anonymous visitors get the shared rendering (page_cache) with their card."""
+    project = selectors.showroom_project(project_id=project_id)
+    visit = visit_for(request, project)
+
+    def context() -> dict:
+        showcase = selectors.project_showcase(project=project)
+        return {"project": project, "visit": visit, "showcase": showcase, "map_links": map_links(project),
+                "consultation_form": ConsultationForm()}
+
+    if request.user.is_authenticated:
+        return _page(request, "showroom/project_detail.html", project, context())
+    return HttpResponse(shared_page(request, name=f"project:{project.pk}", version=project.updated_at.isoformat(),
+                                    template="showroom/project_detail.html", context=context,
+                                    consultant=visit.consultant))
 
 
 @require_GET
@@ -79,7 +97,7 @@ def floor_plan_detail(request, project_id: int, plan_id: int):
     by_building = [(building, list(group)) for building, group in groupby(units, key=lambda unit: unit.building)]
     context = {"plan": plan, "by_building": by_building, "unit_count": sum(len(g) for _b, g in by_building),
                "floor_min": floor_min, "floor_max": floor_max, "available_only": available_only,
-               "poll_url": request.get_full_path()}
+               "poll_url": request.get_full_path(), "legend": status_legend()}
     if request.headers.get("HX-Request"):
         return render(request, "showroom/_unit_list.html", {"project": project, **context})
     return _page(request, "showroom/floor_plan.html", project, context)
@@ -118,16 +136,24 @@ def site_plan(request, project_id: int):
 def building_detail(request, project_id: int, building_id: int):
     project = selectors.showroom_project(project_id=project_id)
     building = selectors.showroom_building(project=project, building_id=building_id)
-    units = list(selectors.showroom_units(project=project, building_id=building.pk))
-    by_floor: dict[int, list] = {}
-    for unit in units:
-        by_floor.setdefault(unit.floor, [None] * building.units_per_floor)
-        if unit.position <= building.units_per_floor:
-            by_floor[unit.floor][unit.position - 1] = unit
-    rows = sorted(by_floor.items(), reverse=True)
+    board = selectors.building_board(building=building)
     return _page(request, "showroom/building.html", project, {
-        "building": building, "rows": rows, "available": sum(u.status == UnitStatus.AVAILABLE for u in units),
-    })
+        "building": building, "board": board, "legend": status_legend(board.counts)})
+
+
+@require_GET
+def building_prices(request, project_id: int, building_id: int):
+    """一房一价公示: the public price list of a building with a presale permit."""
+    project = selectors.showroom_project(project_id=project_id)
+    publication = selectors.price_publication(project=project, building_id=building_id)
+    return _page(request, "showroom/building_prices.html", project, {
+        "building": publication.building, "publication": publication})
+
+
+@require_GET
+def news(request, project_id: int):
+    project = selectors.showroom_project(project_id=project_id)
+    return _page(request, "showroom/news.html", project, {"news": selectors.project_news(project=project)[:100]})
 
 
 @require_GET
@@ -182,9 +208,12 @@ def calculator(request, project_id: int):
             )
         except MortgageInputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-    context = {"form": form, "plan": plan, "unit": unit}
+    # Below the project's minimum down payment the plan is still shown, with a warning (banks would refuse it).
+    warning = form.down_payment_warning(minimum_percent=project.minimum_down_payment_percent) if plan else ""
+    context = {"form": form, "plan": plan, "unit": unit, "warning": warning}
     if request.headers.get("HX-Request"):
-        return render(request, "showroom/_mortgage_result.html", {"project": project, **context},
+        # The result card is the target; the sticky result bar comes along out of band.
+        return render(request, "showroom/_mortgage_result.html", {"project": project, "oob": True, **context},
                       status=200 if plan else 422)
     return _page(request, "showroom/calculator.html", project, context, status=200 if plan else 422)
 
@@ -197,7 +226,8 @@ def phone_code(request, project_id: int):
     context: dict = {"project": project}
     status = 200
     if not form.is_valid():
-        context["error"] = form.errors["phone"][0]
+        # The number itself is wrong: the page clears this error as soon as the number is typed right.
+        context["error"], context["error_field"] = form.errors["phone"][0], "phone"
         status = 422
     else:
         try:

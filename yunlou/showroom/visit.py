@@ -14,7 +14,12 @@ from django.http import HttpRequest
 from yunlou.accounts.models import Role, User
 from yunlou.accounts.staff import request_staff
 from yunlou.catalogue.models import Project
-from yunlou.crm.services import binding_claim, binding_for_visitor, consultant_rotation_next, project_consultants
+from yunlou.crm.services import (
+    binding_claim,
+    binding_for_visitor,
+    consultant_rotation_next,
+    project_consultants_by_id,
+)
 from yunlou.showroom.middleware import VISITOR_HEADER
 from yunlou.showroom.models import ShareCode
 
@@ -31,13 +36,22 @@ class Visit:
     is_own_preview: bool = False  # a consultant of the project looking at it: their own card
 
 
-def _share_owner(code: str, project: Project) -> tuple[ShareCode | None, User | None]:
-    share = ShareCode.objects.select_related("owner").filter(code=code[:12], project=project).first()
-    if share is None:
+SHARE_CODE_CACHE_SECONDS = 600
+
+
+def _share_owner(code: str, project: Project) -> tuple[int | None, User | None]:
+    """The share code's id and its owner, if the owner is a current consultant of the project (a stale poster
+    from someone who left binds no one). Codes never change hands, so the lookup is cached."""
+    key = f"share:{project.pk}:{code[:12]}"
+    found = cache.get(key)
+    if found is None:
+        share = ShareCode.objects.filter(code=code[:12], project=project).values_list("pk", "owner_id").first()
+        found = share or (0, 0)
+        cache.set(key, found, SHARE_CODE_CACHE_SECONDS)
+    share_id, owner_id = found
+    if not share_id:
         return None, None
-    # Only a current consultant of the project binds; a stale poster from someone who left does not.
-    owner = project_consultants(project=project).filter(pk=share.owner_id).first()
-    return share, owner
+    return share_id, project_consultants_by_id(project=project).get(owner_id)
 
 
 def visit_for(request: HttpRequest, project: Project) -> Visit:
@@ -48,10 +62,10 @@ def visit_for(request: HttpRequest, project: Project) -> Visit:
         return Visit(project=project, consultant=staff.user, is_bound=False, is_own_preview=True)
     code = request.GET.get("s", "")
     if code:
-        share, owner = _share_owner(code, project)
+        share_id, owner = _share_owner(code, project)
         if owner is not None:
             binding = binding_claim(project=project, consultant=owner, visitor_id=request.visitor_id,
-                                    share_code=share)
+                                    share_code_id=share_id)
             return Visit(project=project, consultant=binding.consultant, is_bound=True)
     binding = binding_for_visitor(project=project, visitor_id=request.visitor_id)
     if binding is not None:
@@ -69,7 +83,7 @@ def _rotation_consultant(request: HttpRequest, project: Project) -> User | None:
         remembered = cache.get(key)
     if remembered:
         # Still a consultant of the project? Someone who left (or moved project) hands the visitor on.
-        consultant = project_consultants(project=project).filter(pk=int(remembered)).first()
+        consultant = project_consultants_by_id(project=project).get(int(remembered))
         if consultant is not None:
             return consultant
     consultant = consultant_rotation_next(project=project)

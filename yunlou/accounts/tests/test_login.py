@@ -15,7 +15,7 @@ def login(client, username, password="secret-pass-123"):
 
 def test_staff_log_in_with_username(client, manager):
     response = login(client, "liu")
-    assert response.status_code == 302 and response["Location"] == "/staff/"
+    assert response.status_code == 302 and response["Location"] == "/staff/overview/"  # a manager's landing
 
 
 def test_staff_log_in_with_their_mobile_number(client, manager):

@@ -133,7 +133,10 @@ class Project(models.Model):
             return ""
         if self.price_max is None or self.price_max == self.price_min:
             return format_wan(self.price_min)
-        return f"{format_wan(self.price_min)}–{format_wan(self.price_max)}"
+        low, high = format_wan(self.price_min), format_wan(self.price_max)
+        if low[-1] == high[-1]:  # the same unit once: 286.0–500.0万
+            return f"{low[:-1]}–{high}"
+        return f"{low}–{high}"
 
 
 class NewsCategory(models.TextChoices):

@@ -70,12 +70,13 @@ class UnitStatus(models.TextChoices):
 
 
 # DESIGN: available green, held yellow, subscribed orange, signed red, not for sale grey — never colour alone.
+# The same values as the --<status> custom properties of app.css (a test keeps the two in step).
 STATUS_COLOURS: dict[str, str] = {
-    UnitStatus.AVAILABLE: "#2e9d5b",
-    UnitStatus.HELD: "#e6b422",
-    UnitStatus.SUBSCRIBED: "#ef7d22",
-    UnitStatus.SIGNED: "#d9423b",
-    UnitStatus.NOT_FOR_SALE: "#a3a9b3",
+    UnitStatus.AVAILABLE: "#1f8a4c",
+    UnitStatus.HELD: "#f5c518",
+    UnitStatus.SUBSCRIBED: "#f39c3d",
+    UnitStatus.SIGNED: "#c0392b",
+    UnitStatus.NOT_FOR_SALE: "#cfd3d8",
 }
 
 

@@ -6,10 +6,12 @@ from yunlou.catalogue.models import ON_SALE_STATUSES, Project, Unit
 def project_refresh_price_range(*, project: Project) -> Project:
     """Recompute the advertised price range and average price per m² from the units on sale.
 
-    Units held back from sale (销控) do not count: buyers must not see prices of units nobody can buy.
+    Units held back from sale (销控), and units of buildings without a presale permit, do not count: buyers
+    must not see prices of units nobody can buy.
     With no unit on sale yet (a project before its launch) the range the developer entered stays.
     """
-    figures = Unit.objects.filter(building__project=project, status__in=ON_SALE_STATUSES, list_price__gt=0).aggregate(
+    figures = Unit.objects.filter(building__project=project, status__in=ON_SALE_STATUSES, list_price__gt=0,
+                                  building__presale_permit__isnull=False).aggregate(
         low=Min("list_price"), high=Max("list_price"), total=Sum("list_price"), area=Sum("area")
     )
     if figures["low"] is None:

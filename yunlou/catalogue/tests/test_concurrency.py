@@ -43,3 +43,27 @@ def test_two_managers_changing_one_unit_record_one_change(building, manager):
                                                  to_status=UnitStatus.NOT_FOR_SALE)] * 2)
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert AuditLog.objects.filter(action="unit.status_change", target_id=str(unit.pk)).count() == 1
+
+
+def test_two_price_lists_confirmed_at_once_make_one_version_and_the_other_is_refused_as_stale(project, building,
+                                                                                             manager):
+    from yunlou.catalogue.models import PriceListVersion
+    from yunlou.catalogue.services import price_list_confirm, price_list_upload
+    from yunlou.catalogue.tests.sheets import xlsx
+
+    for attempt in range(3):
+        PriceListVersion.objects.filter(project=project, number__gt=1).delete()
+        drafts = [
+            price_list_upload(staff=manager, project_id=project.pk, file_name=f"{attempt}-{price}.xlsx",
+                              file=xlsx(["3", "3-0101", "A户型", 76, price], ["3", "3-0102", "B户型", 89, price + 1]))
+            for price in (2_290_000 + attempt * 10, 2_390_000 + attempt * 10)
+        ]
+        outcomes = race(*[lambda d=draft: price_list_confirm(staff=manager, draft_id=d.pk) for draft in drafts])
+        winners = [o for o in outcomes if isinstance(o, PriceListVersion)]
+        losers = [o for o in outcomes if isinstance(o, Exception)]
+        assert len(winners) == 1 and len(losers) == 1, outcomes
+        assert isinstance(losers[0], Conflict) and losers[0].code == "stale_preview"
+        won = winners[0]
+        assert PriceListVersion.objects.filter(project=project).count() == 2
+        assert Unit.objects.get(building=building, code="3-0101").list_price == won.changes.get(
+            unit__code="3-0101").new_list_price

@@ -22,7 +22,7 @@ def test_grid_counts_sell_through_and_sold_totals(building, manager):
 
     counts = {c.status: c.count for c in grid.counts}
     assert counts == {"not_for_sale": 2, "available": 2, "held": 1, "subscribed": 1, "signed": 2}
-    assert (grid.total_units, grid.on_sale_units, grid.sold_units) == (8, 6, 3)
+    assert (grid.total_units, grid.released_units, grid.sold_units) == (8, 6, 3)
     assert grid.sell_through == pytest.approx(3 / 6)
     sold = Unit.objects.filter(building=building, status__in=["signed", "subscribed"])
     assert grid.sold_area == sum((u.area for u in sold), Decimal("0"))
@@ -122,3 +122,117 @@ def test_consultants_see_the_grid_but_cannot_change_it(client, building, consult
     assert page.status_code == 200 and "data-unit-dialog" not in page.content.decode()
     unit = building.units.first()
     assert client.post(f"/staff/units/{unit.pk}/status/", {"status": "not_for_sale"}).status_code == 403
+
+
+# --- entrances, floors, one vocabulary, who sees money ---
+
+@pytest.fixture
+def two_entrance_building(project, plans):
+    from yunlou.catalogue.services import building_generate_units
+    from yunlou.catalogue.tests.factories import BuildingFactory
+
+    building = BuildingFactory(project=project, number="5", floors=3, units_per_floor=2, entrances=2)
+    layout = {1: plans[0], 2: plans[1]}
+    building_generate_units(staff=None, building=building, floor_plans_by_position=layout,
+                            entrances={1: layout, 2: layout}, price_per_sqm=3_000_000, status=UnitStatus.AVAILABLE)
+    return building
+
+
+def test_a_building_with_entrances_has_its_columns_grouped_by_entrance(client, two_entrance_building, manager):
+    grid = building_grid(staff=manager, building_id=two_entrance_building.pk)
+    assert [(c.entrance, c.position) for c in grid.columns] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert [cell.code for cell in grid.rows[0].cells] == ["5-1-0301", "5-1-0302", "5-2-0301", "5-2-0302"]
+
+    client.force_login(manager.user)
+    page = client.get(f"/staff/buildings/{two_entrance_building.pk}/grid/").content.decode()
+    assert page.index("1单元") < page.index("2单元")
+    assert '<th class="entrance-gap" rowspan="2" aria-hidden="true"></th><th scope="colgroup" colspan="2" ' \
+           'class="entrance">2单元' in page
+    assert '<td class="entrance-gap" aria-hidden="true"></td><td class="cell s-available entrance-start" ' \
+           'data-code="5-2-0301"' in page
+    assert "2个单元" in page
+
+    body = client.get(f"/api/v1/buildings/{two_entrance_building.pk}/grid").json()
+    assert body["entrances"] == [1, 2] and body["positions"] == [1, 2]
+    assert [(c["entrance"], c["position"]) for c in body["columns"]] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert [c["code"] for c in body["rows"][0]["cells"]] == ["5-1-0301", "5-1-0302", "5-2-0301", "5-2-0302"]
+
+
+def test_every_floor_is_shown_from_the_top_down_even_without_units(client, project, plans, manager):
+    building = building_with_units(project=project, number="6", floors=3, units_per_floor=2, plans=plans)
+    building.floors = 6  # three floors without units yet (to be released later)
+    building.save()
+    Unit.objects.filter(building=building, floor=2).delete()
+    grid = building_grid(staff=manager, building_id=building.pk)
+    assert grid.floors == 6
+    assert [row.floor for row in grid.rows] == [6, 5, 4, 3, 2, 1]
+    assert grid.rows[0].cells == [None, None] and grid.rows[4].cells == [None, None]
+
+    client.force_login(manager.user)
+    page = client.get(f"/staff/buildings/{building.pk}/grid/").content.decode()
+    assert "共6层" in page or "6层" in page
+    assert all(f'<th scope="row">{floor}F</th>' in page for floor in range(1, 7))
+    body = client.get(f"/api/v1/buildings/{building.pk}/grid").json()
+    assert body["floors"] == 6 and [row["floor"] for row in body["rows"]] == [6, 5, 4, 3, 2, 1]
+
+
+def test_the_legend_has_every_status_with_its_colour_and_count(client, building, manager):
+    from yunlou.catalogue.models import STATUS_COLOURS
+
+    set_status(building, ["3-0101"], UnitStatus.SIGNED)
+    set_status(building, ["3-0102"], UnitStatus.HELD)
+    client.force_login(manager.user)
+    page = client.get(f"/staff/buildings/{building.pk}/grid/").content.decode()
+    legend = page[page.index('data-testid="status-legend"'):]
+    legend = legend[:legend.index("</ul>")]
+    for status, label, count in (("available", "可售", 6), ("held", "已锁定", 1), ("subscribed", "已认购", 0),
+                                 ("signed", "已签约", 1), ("not_for_sale", "不可售", 0)):
+        assert f'data-status="{status}"><span class="swatch s-{status}"' in legend
+        assert f"{label} <b>{count}</b>" in legend
+    body = client.get(f"/api/v1/buildings/{building.pk}/grid").json()
+    assert {c["status"]: (c["label"], c["colour"]) for c in body["counts"]} == {
+        "available": ("可售", STATUS_COLOURS["available"]), "held": ("已锁定", STATUS_COLOURS["held"]),
+        "subscribed": ("已认购", STATUS_COLOURS["subscribed"]), "signed": ("已签约", STATUS_COLOURS["signed"]),
+        "not_for_sale": ("不可售", STATUS_COLOURS["not_for_sale"])}
+
+
+def test_the_grid_never_says_on_sale_and_counts_released_units(client, building, manager):
+    set_status(building, ["3-0401", "3-0402"], UnitStatus.NOT_FOR_SALE)
+    set_status(building, ["3-0101"], UnitStatus.SIGNED)
+    client.force_login(manager.user)
+    page = client.get(f"/staff/buildings/{building.pk}/grid/").content.decode()
+    assert "在售" not in page
+    assert "已推售" in page and 'data-testid="released-units">6<' in page
+    assert 'data-testid="sell-through">16.7%<' in page  # 1 sold of 6 released
+    body = client.get(f"/api/v1/buildings/{building.pk}/grid").json()
+    assert body["released_units"] == 6 and body["sell_through"] == pytest.approx(1 / 6)
+    assert "on_sale_units" not in body
+
+
+@pytest.mark.parametrize("role", ["consultant", "receptionist", "channel"])
+def test_sales_amounts_are_hidden_from_front_line_roles_on_the_page_and_in_the_api(client, project, building, role):
+    from yunlou.accounts.tests.factories import make_staff
+
+    set_status(building, ["3-0101"], UnitStatus.SIGNED)
+    staff = make_staff(role=role, organization=project.organization, projects=[project])
+    client.force_login(staff.user)
+    page = client.get(f"/staff/buildings/{building.pk}/grid/").content.decode()
+    assert 'data-testid="sold-amount"' not in page and 'data-testid="available-amount"' not in page
+    assert "已售金额" not in page and "货值" not in page
+    body = client.get(f"/api/v1/buildings/{building.pk}/grid").json()
+    assert body["sold_amount"] is None and body["available_amount"] is None
+    assert body["total_units"] == 8  # the counts stay
+
+
+@pytest.mark.parametrize("role", ["manager", "admin", "finance"])
+def test_sales_amounts_are_shown_to_managers_admins_and_finance(client, project, building, role):
+    from yunlou.accounts.tests.factories import make_staff
+
+    set_status(building, ["3-0101"], UnitStatus.SIGNED)
+    signed = Unit.objects.get(building=building, code="3-0101").list_price
+    staff = make_staff(role=role, organization=project.organization, projects=[project])
+    client.force_login(staff.user)
+    page = client.get(f"/staff/buildings/{building.pk}/grid/").content.decode()
+    assert 'data-testid="sold-amount"' in page and "可售货值" in page
+    body = client.get(f"/api/v1/buildings/{building.pk}/grid").json()
+    assert body["sold_amount"] == signed and body["available_amount"] > 0

@@ -41,6 +41,10 @@ def test_what_is_not_money_is_refused(value):
 def test_amounts_read_the_way_buyers_read_them():
     assert format_yuan(286_000_000) == "¥2,860,000"
     assert format_yuan(123_456) == "¥1,234.56"
-    assert format_wan(286_000_000) == "286万"
+    # lists: 万 with one decimal, always, so that a column of prices lines up
+    assert format_wan(286_000_000) == "286.0万"
     assert format_wan(286_500_000) == "286.5万"
+    assert format_wan(286_460_000) == "286.5万"
+    assert format_wan(99_999_000) == "100.0万"
     assert format_wan(84_200_000_000) == "8.42亿"
+    assert format_wan(80_000_000_000) == "8.00亿"

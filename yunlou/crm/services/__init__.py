@@ -3,7 +3,7 @@
 from yunlou.crm.services.bindings import binding_claim, binding_for_visitor, binding_reassign, bindings_expire
 from yunlou.crm.services.consultations import consultation_submit
 from yunlou.crm.services.customers import consultations_mark_handled, customer_phone_reveal
-from yunlou.crm.services.rotation import consultant_rotation_next, project_consultants
+from yunlou.crm.services.rotation import consultant_rotation_next, project_consultants, project_consultants_by_id
 
 __all__ = [
     "binding_claim",
@@ -15,4 +15,5 @@ __all__ = [
     "consultations_mark_handled",
     "customer_phone_reveal",
     "project_consultants",
+    "project_consultants_by_id",
 ]

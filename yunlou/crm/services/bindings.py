@@ -4,6 +4,7 @@ First link wins; a binding lasts 30 days and every contact renews it; a manager 
 """
 
 import uuid
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -64,16 +65,24 @@ def bindings_close_expired(*, project: Project, customer: Customer | None = None
         )
 
 
+# A binding renewed less than this long ago is not written again: a buyer reopening the link every few
+# minutes must not turn every page view into an UPDATE (the 30 days move by at most this much).
+RENEWAL_GRANULARITY = timedelta(hours=1)
+
+
 def binding_renew(*, binding: Binding, now=None) -> Binding:
     """Contact renews the 30 days."""
     now = now or timezone.now()
-    binding.expires_at = Binding.term_from(now)
+    renewed = Binding.term_from(now)
+    if renewed - binding.expires_at < RENEWAL_GRANULARITY:
+        return binding
+    binding.expires_at = renewed
     Binding.objects.filter(pk=binding.pk).update(expires_at=binding.expires_at)
     return binding
 
 
 def binding_create(*, project: Project, consultant: User, customer: Customer | None = None, visitor_id=None,
-                   share_code=None, now=None) -> Binding:
+                   share_code_id: int | None = None, now=None) -> Binding:
     """Open a binding unless one already holds; returns whichever binding holds afterwards (first wins)."""
     now = now or timezone.now()
     bindings_close_expired(project=project, customer=customer, visitor_id=None if customer else visitor_id, now=now)
@@ -82,7 +91,7 @@ def binding_create(*, project: Project, consultant: User, customer: Customer | N
             with transaction.atomic():
                 return Binding.objects.create(
                     project=project, consultant=consultant, customer=customer, visitor_id=visitor_id,
-                    share_code=share_code, bound_at=now, expires_at=Binding.term_from(now),
+                    share_code_id=share_code_id, bound_at=now, expires_at=Binding.term_from(now),
                 )
         except IntegrityError:
             # Someone else's link won the race a moment earlier: theirs stands (first link wins).
@@ -96,11 +105,12 @@ def binding_create(*, project: Project, consultant: User, customer: Customer | N
     raise IntegrityError("could not open a binding after a concurrent change")
 
 
-@transaction.atomic
-def binding_claim(*, project: Project, consultant: User, visitor_id: uuid.UUID, share_code=None) -> Binding:
+def binding_claim(*, project: Project, consultant: User, visitor_id: uuid.UUID, share_code_id: int | None = None
+                  ) -> Binding:
     """A visitor arrives through a consultant's link: bind them unless someone holds them already.
 
     Following the same consultant's link again is contact with that consultant and renews the binding.
+    A visitor already held costs one read and no transaction: every page view of a shared link comes here.
     """
     now = timezone.now()
     current = binding_for_visitor(project=project, visitor_id=visitor_id, now=now)
@@ -108,8 +118,9 @@ def binding_claim(*, project: Project, consultant: User, visitor_id: uuid.UUID, 
         if current.consultant_id == consultant.pk:
             binding_renew(binding=current, now=now)
         return current
-    return binding_create(project=project, consultant=consultant, visitor_id=visitor_id, share_code=share_code,
-                          now=now)
+    with transaction.atomic():
+        return binding_create(project=project, consultant=consultant, visitor_id=visitor_id,
+                              share_code_id=share_code_id, now=now)
 
 
 @transaction.atomic

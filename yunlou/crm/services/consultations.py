@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from yunlou.accounts.models import User
 from yunlou.accounts.phone_codes import phone_code_verify
 from yunlou.catalogue.models import Project, Unit
-from yunlou.catalogue.selectors import PUBLIC_UNIT_STATUSES
+from yunlou.catalogue.selectors import PUBLIC_UNITS
 from yunlou.core import ratelimit
 from yunlou.core.audit import audit_record
 from yunlou.core.crypto import blind_index
@@ -66,8 +66,7 @@ def _checked(project: Project, data: ConsultationInput, now) -> tuple[str, Unit 
                          "message": _("Choose a visit time within the next 90 days.")})
     unit = None
     if data.unit_id is not None:
-        unit = Unit.objects.filter(pk=data.unit_id, building__project=project,
-                                   status__in=PUBLIC_UNIT_STATUSES).first()
+        unit = Unit.objects.filter(PUBLIC_UNITS, pk=data.unit_id, building__project=project).first()
         if unit is None:
             problems.append({"field": "unit_id", "message": _("No such unit in this project.")})
     if problems:

@@ -113,3 +113,15 @@ def test_the_periodic_task_closes_expired_bindings(project, consultant):
     binding = binding_claim(project=project, consultant=consultant.user, visitor_id=uuid.uuid4())
     Binding.objects.filter(pk=binding.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert bindings_expire_task.apply().get() == 1  # run here, whatever the broker
+
+
+def test_reopening_the_link_within_the_hour_writes_nothing(project, consultant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    visitor = uuid.uuid4()
+    first = binding_claim(project=project, consultant=consultant.user, visitor_id=visitor)
+    with CaptureQueriesContext(connection) as captured:
+        again = binding_claim(project=project, consultant=consultant.user, visitor_id=visitor)
+    assert again.pk == first.pk and again.expires_at == first.expires_at
+    assert not [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]

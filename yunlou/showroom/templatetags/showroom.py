@@ -2,8 +2,8 @@ from html import escape
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
+from yunlou.catalogue.models import UnitStatus
 from yunlou.core.money import format_wan
 from yunlou.core.urls import url_template
 
@@ -11,10 +11,8 @@ register = template.Library()
 
 
 def buyer_status_labels() -> dict[str, str]:
-    """How buyers read a unit's status: held units are 'on hold', subscribed and signed ones 'sold'."""
-    sold = _("Sold")
-    return {"available": _("On sale"), "held": _("On hold"), "subscribed": sold, "signed": sold,
-            "not_for_sale": _("Not yet on sale")}
+    """The one vocabulary (可售、已锁定、已认购、已签约、不可售): buyers read the same words as the sales office."""
+    return {status.value: str(status.label) for status in UnitStatus}
 
 
 @register.simple_tag

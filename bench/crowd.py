@@ -1,0 +1,182 @@
+"""A shared link goes viral in a WeChat group: the project page under a crowd, served the production way.
+
+gunicorn (sync workers, persistent database connections), DEBUG off, PostgreSQL, Redis as cache. wrk sends
+GET /p/<id>/ for VISITORS anonymous visitors, each with its own visitor cookie; half arrived through a
+consultant's share link (their requests carry `?s=<code>`, so every one of them goes through the binding
+check), the other half were given a consultant by the rotation on a first visit (their signed rotation
+cookie is replayed). In the same run, against the same server, wrk loads `/bench/hello`, a bare view behind
+exactly the same middleware, with the same cookies. Printed:
+- `project_page_rps`, `hello_rps` and `page_ratio` = project_page_rps / hello_rps (target ≥ 0.5);
+- `card_checks` / `card_mismatches`: while the crowd runs, a checker re-requests pages of sampled visitors
+  and compares the consultant card with the one that visitor must see (the share link's owner, or the
+  rotation's first choice) — the target is 0 mismatches.
+wrk and the server share this machine's cores, so absolute figures depend on the machine; the ratio is
+measured in one run, against one server, and is what to compare from run to run.
+
+Needs the Debian package wrk (`make bench` installs it when it may). Limits: VISITORS cookies, CONNECTIONS
+open connections (far under this machine's 20,000 open files per process).
+"""
+
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VISITORS = 2000
+CONNECTIONS = 32
+WRK_THREADS = 2
+SECONDS = 15
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+CARD = re.compile(rb'data-consultant="(\d+)"')
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(port: int, env: dict) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "bench.wsgi_app", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(WORKERS), "--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def get(url: str, cookie: str = "") -> tuple[bytes, list[str]]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read(), response.headers.get_all("Set-Cookie") or []
+
+
+def first_visits(base: str, page: str, shares: list[tuple[str, int]]) -> list[dict]:
+    """Each visitor's first page view, sequentially: their cookies, path and the card they must keep seeing."""
+    visitors = []
+    for n in range(VISITORS):
+        visitor = {"cookie": f"yl_vid={uuid.uuid4()}"}
+        if n % 2 == 0:
+            code, owner = shares[(n // 2) % len(shares)]
+            visitor["path"], visitor["expected"] = f"{page}?s={code}", owner
+        else:
+            visitor["path"] = page
+        body, set_cookies = get(base + visitor["path"], visitor["cookie"])
+        shown = int(CARD.search(body)[1])
+        if "expected" in visitor and shown != visitor["expected"]:
+            raise SystemExit(f"a share-link visitor saw consultant {shown}, not {visitor['expected']}")
+        visitor["expected"] = shown
+        for header in set_cookies:
+            name_value = header.split(";", 1)[0]
+            if name_value.startswith("yl_cc"):
+                visitor["cookie"] += f"; {name_value}"
+        visitors.append(visitor)
+    return visitors
+
+
+def lua_script(visitors: list[dict], path_override: str | None) -> str:
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    paths = ",".join(quoted(path_override or v["path"]) for v in visitors)
+    cookies = ",".join(quoted(v["cookie"]) for v in visitors)
+    return f"""
+local paths = {{{paths}}}
+local cookies = {{{cookies}}}
+local n = #paths
+local i = 0
+init = function(args) math.randomseed(os.time() + tonumber(tostring({{}}):sub(8), 16)); i = math.random(n) end
+request = function()
+  i = i % n + 1
+  return wrk.format("GET", paths[i], {{["Cookie"] = cookies[i]}})
+end
+"""
+
+
+def run_wrk(base: str, script: str, seconds: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        output = subprocess.run(
+            ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency", "-s", file.name,
+             base + "/"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(file.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}
+    return {"rps": rps, "non_2xx": int(errors[1]) if errors else 0,
+            "socket_errors": socket_errors[1] if socket_errors else "", "p99_ms": float(p99[1]) * scale[p99[2]]}
+
+
+def check_cards(base: str, visitors: list[dict], stop: threading.Event, tally: dict) -> None:
+    sample = random.Random(7).sample(visitors, 200)
+    while not stop.is_set():
+        for visitor in sample:
+            if stop.is_set():
+                break
+            body, _cookies = get(base + visitor["path"], visitor["cookie"])
+            tally["checks"] += 1
+            if int(CARD.search(body)[1]) != visitor["expected"]:
+                tally["mismatches"] += 1
+
+
+def crowd_figures(*, database_url: str, redis_url: str, project_id: int, shares: list[tuple[str, int]]) -> dict:
+    """Serve, load, and return the crowd's figures (called by bench/showroom.py after seeding)."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("the crowd benchmark needs wrk: run `make bench` as root, or apt-get install wrk")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_DEBUG": "0",
+           "DJANGO_SETTINGS_MODULE": "bench.settings", "CONN_MAX_AGE": "600", "PYTHONPATH": str(ROOT)}
+    server = serve(port, env)
+    base = f"http://127.0.0.1:{port}"
+    page = f"/p/{project_id}/"
+    try:
+        log(f"crowd: gunicorn with {WORKERS} sync workers on :{port}; first visits of {VISITORS} visitors…")
+        visitors = first_visits(base, page, shares)
+        run_wrk(base, lua_script(visitors, None), 3)  # warm every worker's connections and caches
+        stop, tally = threading.Event(), {"checks": 0, "mismatches": 0}
+        checker = threading.Thread(target=check_cards, args=(base, visitors, stop, tally))
+        checker.start()
+        page_load = run_wrk(base, lua_script(visitors, None), SECONDS)
+        stop.set()
+        checker.join()
+        run_wrk(base, lua_script(visitors, "/bench/hello"), 3)
+        hello_load = run_wrk(base, lua_script(visitors, "/bench/hello"), SECONDS)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    log(f"crowd: project page {page_load}; hello {hello_load}; cards {tally}")
+    return {
+        "project_page_rps": round(page_load["rps"], 1), "hello_rps": round(hello_load["rps"], 1),
+        "page_ratio": round(page_load["rps"] / hello_load["rps"], 3),
+        "project_page_p99_ms": page_load["p99_ms"], "hello_p99_ms": hello_load["p99_ms"],
+        "crowd_non_2xx": page_load["non_2xx"] + hello_load["non_2xx"],
+        "card_checks": tally["checks"], "card_mismatches": tally["mismatches"],
+        "crowd_visitors": VISITORS, "crowd_connections": CONNECTIONS, "gunicorn_workers": WORKERS,
+    }
