@@ -18,9 +18,13 @@ def _isolated_media(settings, tmp_path):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from yunlou.core.cache import local_copies_clear
+
     cache.clear()
+    local_copies_clear()
     yield
     cache.clear()
+    local_copies_clear()
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VISITORS = 2000
 CONNECTIONS = 32
 WRK_THREADS = 2
-SECONDS = 15
+SECONDS = 5
+ROUNDS = 5
+CHECKS_PER_SECOND = 10
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 CARD = re.compile(rb'data-consultant="(\d+)"')
 
@@ -87,9 +89,9 @@ def first_visits(base: str, page: str, shares: list[tuple[str, int]]) -> list[di
         if "expected" in visitor and shown != visitor["expected"]:
             raise SystemExit(f"a share-link visitor saw consultant {shown}, not {visitor['expected']}")
         visitor["expected"] = shown
-        for header in set_cookies:
+        for header in set_cookies:  # what a phone's browser keeps: rotation choice, binding note, CSRF cookie
             name_value = header.split(";", 1)[0]
-            if name_value.startswith("yl_cc"):
+            if name_value.startswith(("yl_cc", "yl_b", "csrftoken=")):
                 visitor["cookie"] += f"; {name_value}"
         visitors.append(visitor)
     return visitors
@@ -114,9 +116,25 @@ end
 """
 
 
-def run_wrk(base: str, script: str, seconds: int) -> dict:
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time used so far by gunicorn's master and workers (Linux /proc), to see a request's cost apart from
+    wrk's and from whatever else this machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = subprocess.run(["pgrep", "-g", str(server.pid)], capture_output=True, text=True).stdout.split()
+    total = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def run_wrk(base: str, script: str, seconds: int, server: subprocess.Popen | None = None) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
+    cpu_before = server_cpu_seconds(server) if server else 0.0
     try:
         output = subprocess.run(
             ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency", "-s", file.name,
@@ -126,19 +144,43 @@ def run_wrk(base: str, script: str, seconds: int) -> dict:
     finally:
         os.unlink(file.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    requests = int(re.search(r"(\d+) requests in", output)[1])
+    cpu_ms = (server_cpu_seconds(server) - cpu_before) * 1000 / requests if server and requests else None
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1, "s": 1000}
-    return {"rps": rps, "non_2xx": int(errors[1]) if errors else 0,
+    return {"rps": rps, "server_cpu_ms": cpu_ms, "non_2xx": int(errors[1]) if errors else 0,
             "socket_errors": socket_errors[1] if socket_errors else "", "p99_ms": float(p99[1]) * scale[p99[2]]}
 
 
+def settle(database_url: str) -> None:
+    """The first visits wrote a binding each: have PostgreSQL's statistics caught up now, rather than have
+    autovacuum do it in the middle of a measurement."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE crm_binding, crm_customervisitor")
+
+
+def median_cpu(runs: list[dict]) -> float | None:
+    figures = sorted(run["server_cpu_ms"] for run in runs if run["server_cpu_ms"] is not None)
+    return round(figures[len(figures) // 2], 3) if figures else None
+
+
+def median_run(runs: list[dict]) -> dict:
+    ordered = sorted(runs, key=lambda run: run["rps"])
+    middle = ordered[len(ordered) // 2]
+    return {**middle, "non_2xx": sum(run["non_2xx"] for run in runs), "all_rps": [run["rps"] for run in runs]}
+
+
 def check_cards(base: str, visitors: list[dict], stop: threading.Event, tally: dict) -> None:
+    """While the crowd runs, re-request sampled visitors' pages, CHECKS_PER_SECOND of them: a steady trickle
+    through both the page's and the baseline's rounds, so that it weighs on both sides of the ratio alike."""
     sample = random.Random(7).sample(visitors, 200)
     while not stop.is_set():
         for visitor in sample:
-            if stop.is_set():
+            if stop.wait(1 / CHECKS_PER_SECOND):
                 break
             body, _cookies = get(base + visitor["path"], visitor["cookie"])
             tally["checks"] += 1
@@ -159,23 +201,31 @@ def crowd_figures(*, database_url: str, redis_url: str, project_id: int, shares:
     try:
         log(f"crowd: gunicorn with {WORKERS} sync workers on :{port}; first visits of {VISITORS} visitors…")
         visitors = first_visits(base, page, shares)
-        run_wrk(base, lua_script(visitors, None), 3)  # warm every worker's connections and caches
+        settle(database_url)
+        run_wrk(base, lua_script(visitors, None), 5)  # warm every worker's connections and caches
+        run_wrk(base, lua_script(visitors, "/bench/hello"), 2)
         stop, tally = threading.Event(), {"checks": 0, "mismatches": 0}
         checker = threading.Thread(target=check_cards, args=(base, visitors, stop, tally))
         checker.start()
-        page_load = run_wrk(base, lua_script(visitors, None), SECONDS)
+        # Alternate the two loads and take the median of each, so that a passing disturbance on this shared
+        # machine (another process, PostgreSQL's autovacuum) does not land on one side of the ratio only.
+        page_runs, hello_runs = [], []
+        for _round in range(ROUNDS):
+            page_runs.append(run_wrk(base, lua_script(visitors, None), SECONDS, server))
+            hello_runs.append(run_wrk(base, lua_script(visitors, "/bench/hello"), SECONDS, server))
         stop.set()
         checker.join()
-        run_wrk(base, lua_script(visitors, "/bench/hello"), 3)
-        hello_load = run_wrk(base, lua_script(visitors, "/bench/hello"), SECONDS)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    page_load, hello_load = median_run(page_runs), median_run(hello_runs)
     log(f"crowd: project page {page_load}; hello {hello_load}; cards {tally}")
     return {
         "project_page_rps": round(page_load["rps"], 1), "hello_rps": round(hello_load["rps"], 1),
+        "project_page_rps_runs": page_load["all_rps"], "hello_rps_runs": hello_load["all_rps"],
         "page_ratio": round(page_load["rps"] / hello_load["rps"], 3),
         "project_page_p99_ms": page_load["p99_ms"], "hello_p99_ms": hello_load["p99_ms"],
+        "project_page_server_cpu_ms": median_cpu(page_runs), "hello_server_cpu_ms": median_cpu(hello_runs),
         "crowd_non_2xx": page_load["non_2xx"] + hello_load["non_2xx"],
         "card_checks": tally["checks"], "card_mismatches": tally["mismatches"],
         "crowd_visitors": VISITORS, "crowd_connections": CONNECTIONS, "gunicorn_workers": WORKERS,

@@ -44,8 +44,10 @@ def _free_port() -> int:
 
 
 def _serve(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yunlou.settings", "DJANGO_DEBUG": "0", "SERVE_MEDIA": "1",
-           "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore:No directory at"}
+    # No REDIS_URL: the server starts with an empty cache of its own, so no page or project cached before the
+    # cover changed can be served (the first view is a first visit to a fresh page).
+    env = {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"}, "DJANGO_SETTINGS_MODULE": "yunlou.settings",
+           "DJANGO_DEBUG": "0", "SERVE_MEDIA": "1", "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore:No directory at"}
     command = [sys.executable, "-m", "gunicorn", "yunlou.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", "2", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)

@@ -10,6 +10,8 @@ admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
 
 urlpatterns = [
+    # The buyer's pages first: they take the crowd (a shared link), and the resolver tries patterns in order.
+    path("", include("yunlou.showroom.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
@@ -17,7 +19,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/audit/", core_views.audit_log, name="audit_log"),
     path("staff/", include("yunlou.catalogue.urls")),
-    path("", include("yunlou.showroom.urls")),
 ]
 
 def serve_media(request, path):

@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from yunlou.accounts.models import Membership, Organization, User
+from yunlou.core.images import UploadedImageField
 from yunlou.core.phone import normalize_phone
 
 
@@ -11,6 +12,7 @@ class UserAdminForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "phone", "title", "avatar"]
+        field_classes = {"avatar": UploadedImageField}  # refuses huge, hostile or damaged images by name
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone")

@@ -6,6 +6,8 @@ Django's client builds a new `redis.Redis` for every cache operation, and buildi
 so one per pool does the same work without the rebuild.
 """
 
+import time
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
@@ -26,3 +28,57 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+
+# --- a worker's own short-lived copies of shared, slowly changing answers ---
+
+class LocalCopies:
+    """A worker's own copies of values it fetched from the shared cache, each kept `seconds`.
+
+    For answers that every request of a hot page needs and that may be a few seconds late anyway (a project's
+    published state, its consultants, a share code's owner): reading them from process memory instead of
+    Redis saved a round trip per page view. Derived data only — any process can fetch it again — bounded in
+    number, and never for anything a write must make visible at once.
+    """
+
+    def __init__(self, seconds: float, max_entries: int = 1024):
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, object]] = {}
+
+    def get(self, key: str, fetch):
+        """The value for `key`: this worker's copy while fresh, else `fetch()` (which may return None for
+        "nothing there"; that answer is kept too)."""
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = fetch()
+        self.put(key, value)
+        return value
+
+    def put(self, key: str, value) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (time.monotonic() + self.seconds, value)
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_all_local_copies: list[LocalCopies] = []
+
+
+def local_copies(seconds: float, max_entries: int = 1024) -> LocalCopies:
+    copies = LocalCopies(seconds, max_entries)
+    _all_local_copies.append(copies)
+    return copies
+
+
+def local_copies_clear() -> None:
+    """Forget every worker-local copy (tests start each case from nothing)."""
+    for copies in _all_local_copies:
+        copies.clear()

@@ -18,7 +18,8 @@ class VisitorMiddleware:
     """Give every browser a first-party visitor id, so a binding can hold before the buyer leaves a phone.
 
     The cookie is written only by showroom pages (they set `request.wants_visitor_cookie`), never by the
-    back office, and with any other cookies a showroom page asked for (`request.showroom_cookies`).
+    back office, and with any other cookies a showroom page asked for (`request.showroom_cookies`: name →
+    signed value kept 30 days, or (value, seconds), or None to delete the cookie).
     """
 
     def __init__(self, get_response):
@@ -35,6 +36,10 @@ class VisitorMiddleware:
             response.set_cookie(VISITOR_COOKIE, str(request.visitor_id), max_age=VISITOR_COOKIE_AGE,
                                 httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
         for name, value in request.showroom_cookies.items():
-            response.set_signed_cookie(name, value, max_age=30 * 86_400, httponly=True, samesite="Lax",
+            if value is None:
+                response.delete_cookie(name, samesite="Lax")
+                continue
+            value, max_age = value if isinstance(value, tuple) else (value, 30 * 86_400)
+            response.set_signed_cookie(name, value, max_age=max_age, httponly=True, samesite="Lax",
                                        secure=settings.SESSION_COOKIE_SECURE)
         return response

@@ -1,8 +1,10 @@
 """Reads for the buyer's pages: published projects only, units on sale only, in a fixed number of queries."""
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from yunlou.catalogue.selectors import (
     permits_of,
     project_media,
 )
+from yunlou.core.cache import local_copies
 from yunlou.core.errors import NotFound
 
 WAN = 1_000_000  # fen in 1万元
@@ -63,6 +66,50 @@ def showroom_project_list(*, search: str = "", price: str = "", rooms: str = "",
         area_min=Min("floor_plans__gross_area"), area_max=Max("floor_plans__gross_area"),
         rooms_min=Min("floor_plans__rooms"), rooms_max=Max("floor_plans__rooms"),
     ).order_by(sale_order, "id")
+
+
+# The project of the page a shared link leads to is read on every view of it; kept for as long as the page.
+PROJECT_CACHE_SECONDS = 15
+
+
+def project_cache_key(project_id: int) -> str:
+    return f"showroom:project:{project_id}"
+
+
+_project_stubs_here = local_copies(seconds=5)
+
+
+def showroom_project_stub(*, project_id: int) -> Project:
+    """A published project as far as deciding a visit needs it — id, organisation and last save, nothing
+    else loaded — from the shared cache and each worker's copy: publishing, unpublishing or editing a project
+    reaches the pages that use this within PROJECT_CACHE_SECONDS and 5 s. Load the project itself
+    (`showroom_project`) to show it."""
+    key = project_cache_key(project_id)
+
+    def shared() -> tuple:
+        found = cache.get(key)
+        if found is None:
+            found = _published().filter(pk=project_id).values_list("pk", "organization_id", "updated_at").first()
+            found = found or ()
+            cache.set(key, found, PROJECT_CACHE_SECONDS)
+        return found
+
+    found = _project_stubs_here.get(key, shared)
+    if not found:
+        raise NotFound(_("No such project."), field="project_id")
+    return _project_stub(*found)
+
+
+def showroom_project_forget(*, project_id: int) -> None:
+    key = project_cache_key(project_id)
+    cache.delete(key)
+    _project_stubs_here.forget(key)
+
+
+@functools.lru_cache(maxsize=64)
+def _project_stub(pk: int, organization_id: int, updated_at) -> Project:
+    # One instance per project and save, shared by the requests a worker serves: nothing writes to a stub.
+    return Project.from_db(None, ["id", "organization_id", "updated_at"], [pk, organization_id, updated_at])
 
 
 def showroom_project(*, project_id: int) -> Project:

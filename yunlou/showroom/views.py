@@ -21,7 +21,7 @@ from yunlou.core.errors import DomainError
 from yunlou.core.money import fen_to_yuan, yuan_to_fen
 from yunlou.core.parsing import positive_int
 from yunlou.core.urls import public_url
-from yunlou.crm.services import consultation_submit
+from yunlou.crm.services import consultation_submit, project_consultants
 from yunlou.crm.services.consultations import ConsultationInput
 from yunlou.showroom import selectors
 from yunlou.showroom.forms import ConsultationForm, MortgageForm, PhoneCodeForm, ShowroomSearchForm
@@ -29,7 +29,7 @@ from yunlou.showroom.location import map_links
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
 from yunlou.showroom.page_cache import consultant_card, shared_page
 from yunlou.showroom.services import share_code_for
-from yunlou.showroom.visit import visit_for
+from yunlou.showroom.visit import visit_for, visit_memo_forget
 
 
 def status_legend(counts: dict[str, int] | None = None) -> list[dict]:
@@ -53,7 +53,7 @@ def _page(request, template: str, project, context: dict, status: int = 200):
                                    {"path": request.path})}
     visit = context.pop("visit", None) or visit_for(request, project)
     return render(request, template, {"project": project, "visit": visit, **context,
-                                      "consultant_card": consultant_card(visit.consultant)}, status=status)
+                                      "consultant_card": consultant_card(visit.consultant_id)}, status=status)
 
 
 @require_GET
@@ -71,19 +71,23 @@ def project_list(request):
 @require_GET
 def project_detail(request, project_id: int):
     """The page shared links lead to. Anonymous visitors get the shared rendering (page_cache) with their card."""
-    project = selectors.showroom_project(project_id=project_id)
-    visit = visit_for(request, project)
+    if request.user.is_authenticated:
+        project = selectors.showroom_project(project_id=project_id)
+        showcase = selectors.project_showcase(project=project)
+        return _page(request, "showroom/project_detail.html", project, {
+            "showcase": showcase, "map_links": map_links(project)})
+    stub = selectors.showroom_project_stub(project_id=project_id)
+    visit = visit_for(request, stub)
 
     def context() -> dict:
-        showcase = selectors.project_showcase(project=project)
-        return {"project": project, "visit": visit, "showcase": showcase, "map_links": map_links(project),
-                "consultation_form": ConsultationForm()}
+        project = selectors.showroom_project(project_id=project_id)
+        return {"project": project, "visit": visit, "showcase": selectors.project_showcase(project=project),
+                "map_links": map_links(project), "consultation_form": ConsultationForm()}
 
-    if request.user.is_authenticated:
-        return _page(request, "showroom/project_detail.html", project, context())
-    return HttpResponse(shared_page(request, name=f"project:{project.pk}", version=project.updated_at.isoformat(),
-                                    template="showroom/project_detail.html", context=context,
-                                    consultant=visit.consultant))
+    return HttpResponse(shared_page(
+        request, name=f"project:{stub.pk}", version=stub.updated_at.isoformat(),
+        template="showroom/project_detail.html", context=context, consultant_id=visit.consultant_id,
+        consultants=lambda: list(project_consultants(project=stub))))
 
 
 @require_GET
@@ -269,6 +273,8 @@ def consultation(request, project_id: int):
                 field = {"preferred_visit_at": "visit_date", "unit_id": "unit"}.get(problem["field"], problem["field"])
                 form.add_error(field if field in form.fields else None, problem["message"])
     status = 201 if consultation else 422
+    if consultation:
+        visit_memo_forget(request, project)  # the browser is a customer's now: its binding is the customer's
     context = {"consultation_form": form, "consultation": consultation}
     if request.headers.get("HX-Request"):
         return render(request, "showroom/_consultation.html", {"project": project, **context}, status=status)

@@ -211,3 +211,19 @@ def test_make_renditions_backfills_images_uploaded_before_renditions_existed(pro
 
     assert _sizes(images.renditions_of(photo.image), "webp") == [(480, 360), (960, 720), (1000, 750)]
     assert "1 images have their renditions" in out.getvalue()
+
+
+def test_a_consultant_photo_too_large_is_refused_in_the_user_admin_and_a_good_one_gets_small_renditions(
+        admin_client, consultant, django_capture_on_commit_callbacks):
+    url = reverse("admin:accounts_user_change", args=[consultant.user.pk])
+    data = admin_form_data(admin_client.get(url).content.decode(), "user_form")
+
+    response = admin_client.post(url, {**data, "avatar": SimpleUploadedFile("me.png", _bomb())})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["avatar"][0].startswith("照片：")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {**data, "avatar": SimpleUploadedFile("me.jpg", camera_jpeg(900, 1200))})
+    assert response.status_code == 302
+    consultant.user.refresh_from_db()
+    assert _sizes(images.renditions_of(consultant.user.avatar), "webp") == [(96, 96), (192, 192)]

@@ -17,27 +17,31 @@ from yunlou.accounts.staff import Staff
 from yunlou.catalogue.models import Project
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Forbidden, NotFound, ValidationFailed
-from yunlou.crm.models import Binding, BindingEnd, Customer
+from yunlou.crm.binding_cache import customer_visitors_forget, visitors_forget
+from yunlou.crm.models import Binding, BindingEnd, Customer, CustomerVisitor
 
 
 def _open(project: Project, now) -> "Q":
     return Q(project=project, ended_at__isnull=True, expires_at__gt=now)
 
 
-def binding_for_visitor(*, project: Project, visitor_id: uuid.UUID | None, now=None) -> Binding | None:
-    """The binding that holds for this browser: its customer's if it is a known customer, else its own."""
+def binding_for_visitor(*, project: Project, visitor_id: uuid.UUID | None, now=None,
+                        with_customer_flag: bool = False):
+    """The binding that holds for this browser: its customer's if it is a known customer, else its own.
+    With `with_customer_flag`, a pair: the binding, and whether the browser belongs to a customer of the project.
+
+    Index lookups only (the browser's customers, their binding, the browser's own). As one query with an OR
+    across the join, PostgreSQL scanned every binding of the project: 2.5 ms at 4,000 bindings, growing.
+    """
     if visitor_id is None:
-        return None
+        return (None, False) if with_customer_flag else None
     now = now or timezone.now()
-    candidates = (
-        Binding.objects.filter(_open(project, now))
-        .filter(Q(customer__visitors__visitor_id=visitor_id) | Q(customer__isnull=True, visitor_id=visitor_id))
-        .select_related("consultant")
-        .order_by("customer_id", "bound_at")  # a customer's binding comes before an anonymous one
-    )
-    bindings = list(candidates[:2])
-    customer_bindings = [b for b in bindings if b.customer_id is not None]
-    return (customer_bindings or bindings or [None])[0]
+    open_bindings = Binding.objects.filter(_open(project, now)).select_related("consultant")
+    customers = list(CustomerVisitor.objects.filter(visitor_id=visitor_id, customer__project=project)
+                     .values_list("customer_id", flat=True))
+    held = open_bindings.filter(customer_id__in=customers).order_by("bound_at").first() if customers else None
+    binding = held or open_bindings.filter(customer__isnull=True, visitor_id=visitor_id).first()
+    return (binding, bool(customers)) if with_customer_flag else binding
 
 
 def bindings_expire(*, now=None) -> int:
@@ -70,12 +74,16 @@ def bindings_close_expired(*, project: Project, customer: Customer | None = None
 RENEWAL_GRANULARITY = timedelta(hours=1)
 
 
+def binding_renewal_due(*, expires_at, now=None) -> bool:
+    return Binding.term_from(now or timezone.now()) - expires_at >= RENEWAL_GRANULARITY
+
+
 def binding_renew(*, binding: Binding, now=None) -> Binding:
     """Contact renews the 30 days."""
     now = now or timezone.now()
-    renewed = Binding.term_from(now)
-    if renewed - binding.expires_at < RENEWAL_GRANULARITY:
+    if not binding_renewal_due(expires_at=binding.expires_at, now=now):
         return binding
+    renewed = Binding.term_from(now)
     binding.expires_at = renewed
     Binding.objects.filter(pk=binding.pk).update(expires_at=binding.expires_at)
     return binding
@@ -86,6 +94,10 @@ def binding_create(*, project: Project, consultant: User, customer: Customer | N
     """Open a binding unless one already holds; returns whichever binding holds afterwards (first wins)."""
     now = now or timezone.now()
     bindings_close_expired(project=project, customer=customer, visitor_id=None if customer else visitor_id, now=now)
+    if customer is not None:
+        customer_visitors_forget(project_id=project.pk, customer_id=customer.pk)
+    else:
+        visitors_forget(project_id=project.pk, visitor_ids=[visitor_id])
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -117,6 +129,7 @@ def binding_claim(*, project: Project, consultant: User, visitor_id: uuid.UUID, 
     if current is not None:
         if current.consultant_id == consultant.pk:
             binding_renew(binding=current, now=now)
+        visitors_forget(project_id=project.pk, visitor_ids=[visitor_id])  # the page asked: its answer was stale
         return current
     with transaction.atomic():
         return binding_create(project=project, consultant=consultant, visitor_id=visitor_id,
@@ -153,6 +166,7 @@ def binding_reassign(*, staff: Staff, customer_id: int, consultant_id: int, reas
                                      bound_at=now, expires_at=Binding.term_from(now))
     customer.owner = consultant
     customer.save(update_fields=["owner"])
+    customer_visitors_forget(project_id=customer.project_id, customer_id=customer.pk)
     audit_record(
         action="binding.reassign", target=customer, actor=staff.user, project=customer.project,
         changes={"consultant": [str(previous) if previous else None, str(consultant)]}, note=reason[:500],

@@ -17,6 +17,7 @@ from yunlou.core.crypto import blind_index
 from yunlou.core.errors import ValidationFailed
 from yunlou.core.notifications import notification_send
 from yunlou.core.phone import mask_phone, normalize_phone
+from yunlou.crm.binding_cache import visitors_forget
 from yunlou.crm.models import (
     Binding,
     BindingEnd,
@@ -122,6 +123,8 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
         CustomerVisitor.objects.get_or_create(customer=customer, visitor_id=visitor_id)
 
     binding = _binding_for_customer(project=project, customer=customer, visitor_id=visitor_id, now=now)
+    # The browser now counts as the customer's: its cached answer of who holds it may have changed.
+    visitors_forget(project_id=project.pk, visitor_ids=[visitor_id])
     if binding is None:
         consultant = customer.owner or _current_consultant(project, offered_consultant) or consultant_rotation_next(
             project=project)

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from yunlou.accounts.models import Role, User
 from yunlou.catalogue.models import Project
 from yunlou.core import ratelimit
+from yunlou.core.cache import local_copies
 
 
 def project_consultants(*, project: Project) -> QuerySet[User]:
@@ -27,20 +28,37 @@ def project_consultants(*, project: Project) -> QuerySet[User]:
 CONSULTANTS_CACHE_SECONDS = 60
 
 
-def project_consultants_by_id(*, project: Project) -> dict[int, User]:
-    """The project's current consultants by id, kept in the shared cache for a minute."""
-    key = f"rotation:consultants:{project.pk}"
-    consultants = cache.get(key)
-    if consultants is None:
-        consultants = {user.pk: user for user in project_consultants(project=project)}
-        cache.set(key, consultants, CONSULTANTS_CACHE_SECONDS)
-    return consultants
+def consultants_cache_key(project_id: int) -> str:
+    return f"rotation:consultants:{project_id}"
+
+
+_consultant_ids_here = local_copies(seconds=5)
+
+
+def project_consultant_ids(*, project: Project) -> tuple[int, ...]:
+    """The ids of the project's current consultants, in rotation order, kept in the shared cache for a minute
+    and by each worker for a few seconds more (ids, not users: unpickling users cost more than the lookup)."""
+    key = consultants_cache_key(project.pk)
+
+    def shared() -> tuple[int, ...]:
+        ids = cache.get(key)
+        if ids is None:
+            ids = tuple(project_consultants(project=project).values_list("pk", flat=True))
+            cache.set(key, ids, CONSULTANTS_CACHE_SECONDS)
+        return ids
+
+    return _consultant_ids_here.get(key, shared)
+
+
+def consultant_rotation_next_id(*, project: Project) -> int | None:
+    """The next consultant in the project's rotation; the counter lives in the shared cache."""
+    ids = project_consultant_ids(project=project)
+    if not ids:
+        return None
+    turn = ratelimit.count(f"rotation:project:{project.pk}", window_seconds=30 * 86_400)
+    return ids[(turn - 1) % len(ids)]
 
 
 def consultant_rotation_next(*, project: Project) -> User | None:
-    """The next consultant in the project's rotation; the counter lives in the shared cache."""
-    consultants = sorted(project_consultants_by_id(project=project).values(), key=lambda user: user.pk)
-    if not consultants:
-        return None
-    turn = ratelimit.count(f"rotation:project:{project.pk}", window_seconds=30 * 86_400)
-    return consultants[(turn - 1) % len(consultants)]
+    consultant_id = consultant_rotation_next_id(project=project)
+    return None if consultant_id is None else User.objects.filter(pk=consultant_id).first()

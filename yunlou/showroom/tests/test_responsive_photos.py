@@ -174,3 +174,21 @@ def test_a_returning_visitor_costs_no_rendition_query_and_new_photos_none_either
 
     assert not [q["sql"] for q in captured if "easy_thumbnails" in q["sql"]]
     assert "new.jpg" in page  # shown as the original until its renditions are made
+
+
+def test_the_site_plan_floor_plan_and_unit_pages_offer_renditions_of_their_drawings(client, photographed,
+                                                                                    consultant, plans, building):
+    photographed.site_plan = ContentFile(_png(1600, 1000), name="site.png")
+    photographed.save()
+    _make_all(photographed, consultant)
+    renditions_make(photographed.site_plan)
+    unit = building.units.filter(floor_plan=plans[1]).first()
+
+    for url, name in [(f"/p/{photographed.pk}/site/", "site.png"),
+                      (f"/p/{photographed.pk}/plans/{plans[1].pk}/", f"plan-{plans[1].pk}.png"),
+                      (f"/p/{photographed.pk}/units/{unit.pk}/", f"plan-{plans[1].pk}.png")]:
+        drawing = next(e for e in images_of(client.get(url).content.decode())
+                       if e["tag"] == "img" and name in e.get("src", ""))
+        assert drawing["sizes"] == "(min-width: 720px) 664px, calc(100vw - 56px)", url
+        webp = drawing["picture"][0]
+        assert webp["type"] == "image/webp" and "960w" in webp["srcset"], url
