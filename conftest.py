@@ -14,6 +14,18 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_inline():
+    """Background tasks (renditions, expiry sweeps) run where they are sent, even when REDIS_URL is set (CI's
+    PostgreSQL run) and no Celery worker listens: the tests check what the tasks do, not the broker."""
+    from yunlou.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache

@@ -1,7 +1,13 @@
-"""Shared start-up for benchmarks: a PostgreSQL database of their own, migrated and seeded."""
+"""Shared start-up for benchmarks: a PostgreSQL database of their own, migrated and seeded; a gunicorn server."""
 
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -50,3 +56,35 @@ def median_ms(samples: list[float]) -> float:
     middle = len(ordered) // 2
     value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     return round(value * 1000, 2)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn_served(*, env: dict, app: str = "bench.wsgi_app", workers: int = 2, ready_path: str = "/healthz"):
+    """Serve `app` with gunicorn sync workers on a free loopback port, the production way; yields the base URL
+    and the server process, and stops it (workers included) afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(base + ready_path, timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    raise SystemExit("gunicorn stopped while starting") from None
+                time.sleep(0.2)
+        else:
+            raise SystemExit("gunicorn did not start")
+        yield base, server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

@@ -21,18 +21,17 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._setup import gunicorn_served  # noqa: E402
+
 VISITORS = 2000
 CONNECTIONS = 32
 WRK_THREADS = 2
@@ -45,27 +44,6 @@ CARD = re.compile(rb'data-consultant="(\d+)"')
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(port: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "bench.wsgi_app", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def get(url: str, cookie: str = "") -> tuple[bytes, list[str]]:
@@ -192,14 +170,11 @@ def crowd_figures(*, database_url: str, redis_url: str, project_id: int, shares:
     """Serve, load, and return the crowd's figures (called by bench/showroom.py after seeding)."""
     if shutil.which("wrk") is None:
         raise SystemExit("the crowd benchmark needs wrk: run `make bench` as root, or apt-get install wrk")
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_DEBUG": "0",
-           "DJANGO_SETTINGS_MODULE": "bench.settings", "CONN_MAX_AGE": "600", "PYTHONPATH": str(ROOT)}
-    server = serve(port, env)
-    base = f"http://127.0.0.1:{port}"
+           "DJANGO_SETTINGS_MODULE": "bench.settings", "CONN_MAX_AGE": "600"}
     page = f"/p/{project_id}/"
-    try:
-        log(f"crowd: gunicorn with {WORKERS} sync workers on :{port}; first visits of {VISITORS} visitors…")
+    with gunicorn_served(env=env, workers=WORKERS, ready_path="/bench/hello") as (base, server):
+        log(f"crowd: gunicorn with {WORKERS} sync workers at {base}; first visits of {VISITORS} visitors…")
         visitors = first_visits(base, page, shares)
         settle(database_url)
         run_wrk(base, lua_script(visitors, None), 5)  # warm every worker's connections and caches
@@ -215,9 +190,6 @@ def crowd_figures(*, database_url: str, redis_url: str, project_id: int, shares:
             hello_runs.append(run_wrk(base, lua_script(visitors, "/bench/hello"), SECONDS, server))
         stop.set()
         checker.join()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     page_load, hello_load = median_run(page_runs), median_run(hello_runs)
     log(f"crowd: project page {page_load}; hello {hello_load}; cards {tally}")
     return {

@@ -17,15 +17,14 @@ Used by bench/showroom.py; alone: `.venv/bin/python bench/first_view.py` (seeds 
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench._setup import gunicorn_served  # noqa: E402
+
 TARGET_KB = 600
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
@@ -35,32 +34,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(port: int) -> subprocess.Popen:
-    # No REDIS_URL: the server starts with an empty cache of its own, so no page or project cached before the
-    # cover changed can be served (the first view is a first visit to a fresh page).
-    env = {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"}, "DJANGO_SETTINGS_MODULE": "yunlou.settings",
-           "DJANGO_DEBUG": "0", "SERVE_MEDIA": "1", "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore:No directory at"}
-    command = [sys.executable, "-m", "gunicorn", "yunlou.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", "2", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return server
-        except OSError:
-            if server.poll() is not None:
-                raise SystemExit("gunicorn stopped while starting") from None
-            time.sleep(0.2)
-    os.killpg(server.pid, signal.SIGTERM)
-    raise SystemExit("gunicorn did not start")
 
 
 def _upload_camera_cover(project) -> tuple[str, float, float]:
@@ -132,15 +105,15 @@ def first_view_figures(project) -> dict:
         raise SystemExit("project_page_first_view_kb needs Debian's chromium: apt-get install chromium")
     log(f"first view of /p/{project.pk}/ on a 375 px phone at DPR 2:")
     previous, upload_mb, rendition_seconds = _upload_camera_cover(project)
-    port = _free_port()
-    server = _serve(port)
+    # No REDIS_URL: the server starts with an empty cache of its own, so no page or project cached before the
+    # cover changed can be served (the first view is a first visit to a fresh page).
+    env = {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"}, "DJANGO_SETTINGS_MODULE": "yunlou.settings",
+           "DJANGO_DEBUG": "0", "SERVE_MEDIA": "1", "PYTHONWARNINGS": "ignore:No directory at"}
     try:
-        rows = _load(f"http://127.0.0.1:{port}/p/{project.pk}/")
+        with gunicorn_served(env=env, app="yunlou.wsgi:application") as (base, _server):
+            rows = _load(f"{base}/p/{project.pk}/")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
         _restore_cover(project, previous)
-    base = f"http://127.0.0.1:{port}"
     for row in sorted(rows, key=lambda r: -(r["body"] + r["headers"])):
         encoding = f" {row['encoding']}" if row["encoding"] else ""
         log(f"  {(row['body'] + row['headers']) / 1024:8.1f} KB  {row['status']}  {row['type']:24}{encoding}  "

@@ -58,16 +58,18 @@ class PresalePermitFactory(DjangoModelFactory):
 
 
 def building_with_units(*, project=None, number="3", floors=4, units_per_floor=2, plans=None,
-                        status=UnitStatus.AVAILABLE, price_per_sqm=3_000_000, permit=True):
-    """A building of `project` whose units are all generated, every position with a floor plan; with a
-    presale permit unless `permit=False` (a building without one cannot sell)."""
+                        status=UnitStatus.AVAILABLE, price_per_sqm=3_000_000, permit=True, entrances=1):
+    """A building of `project` whose units are all generated, every position with a floor plan (the same in
+    each of its `entrances`); with a presale permit unless `permit=False` (a building without one cannot sell)."""
     project = project or ProjectFactory()
     plans = plans or [FloorPlanFactory(project=project)]
     building = BuildingFactory(project=project, number=number, floors=floors, units_per_floor=units_per_floor,
+                               entrances=entrances,
                                presale_permit=PresalePermitFactory(project=project) if permit else None)
+    layout = {p: plans[(p - 1) % len(plans)] for p in range(1, units_per_floor + 1)}
     building_generate_units(
-        staff=None, building=building,
-        floor_plans_by_position={p: plans[(p - 1) % len(plans)] for p in range(1, units_per_floor + 1)},
-        price_per_sqm=price_per_sqm, status=status,
+        staff=None, building=building, floor_plans_by_position=layout,
+        entrances={entrance: layout for entrance in range(1, entrances + 1)}, price_per_sqm=price_per_sqm,
+        status=status,
     )
     return building

@@ -128,14 +128,9 @@ def test_consultants_see_the_grid_but_cannot_change_it(client, building, consult
 
 @pytest.fixture
 def two_entrance_building(project, plans):
-    from yunlou.catalogue.services import building_generate_units
-    from yunlou.catalogue.tests.factories import BuildingFactory
+    from yunlou.catalogue.tests.factories import building_with_units
 
-    building = BuildingFactory(project=project, number="5", floors=3, units_per_floor=2, entrances=2)
-    layout = {1: plans[0], 2: plans[1]}
-    building_generate_units(staff=None, building=building, floor_plans_by_position=layout,
-                            entrances={1: layout, 2: layout}, price_per_sqm=3_000_000, status=UnitStatus.AVAILABLE)
-    return building
+    return building_with_units(project=project, number="5", floors=3, units_per_floor=2, plans=plans, entrances=2)
 
 
 def test_a_building_with_entrances_has_its_columns_grouped_by_entrance(client, two_entrance_building, manager):

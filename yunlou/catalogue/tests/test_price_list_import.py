@@ -40,13 +40,7 @@ def changed(draft) -> dict[str, tuple[int, int]]:
 @pytest.fixture
 def tower(project, plans):
     """Building 5 with two entrances (单元), 6 floors, 2 units per floor in each."""
-    building = BuildingFactory(project=project, number="5", floors=6, units_per_floor=2, entrances=2)
-    from yunlou.catalogue.services import building_generate_units
-
-    layout = {1: plans[0], 2: plans[1]}
-    building_generate_units(staff=None, building=building, floor_plans_by_position=layout,
-                            entrances={1: layout, 2: layout}, price_per_sqm=3_000_000, status=UnitStatus.AVAILABLE)
-    return building
+    return building_with_units(project=project, number="5", floors=6, units_per_floor=2, plans=plans, entrances=2)
 
 
 def test_a_sheet_with_merged_title_rows_and_extra_columns_is_read_and_nothing_changes(project, building, manager):

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from yunlou.catalogue.models import (
     STATUS_COLOURS,
-    Building,
     Decoration,
     NewsCategory,
     ProjectNews,
@@ -146,14 +145,8 @@ def test_a_building_with_nothing_available_says_why(client, showroom, building, 
 
 
 def test_a_building_with_entrances_groups_its_columns_by_entrance(client, showroom, plans):
-    tower = Building.objects.create(project=showroom, number="11", floors=2, units_per_floor=2, entrances=2,
-                                    presale_permit=Building.objects.exclude(presale_permit=None).first().presale_permit)
-    from yunlou.catalogue.services import building_generate_units
-
-    by_position = {1: plans[0], 2: plans[1]}
-    building_generate_units(staff=None, building=tower, floor_plans_by_position=by_position,
-                            entrances={1: by_position, 2: by_position}, price_per_sqm=3_000_000,
-                            status=UnitStatus.AVAILABLE)
+    tower = building_with_units(project=showroom, number="11", floors=2, units_per_floor=2, plans=plans,
+                                entrances=2)
     page = client.get(f"/p/{showroom.pk}/buildings/{tower.pk}/").content.decode()
     assert page.count("1单元") == 2 and page.count("2单元") == 2
     assert 'data-code="11-2-0201"' in page
