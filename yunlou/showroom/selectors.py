@@ -251,6 +251,11 @@ class BuildingBoard:
     def available(self) -> int:
         return self.counts.get(UnitStatus.AVAILABLE, 0)
 
+    @property
+    def entrance_spans(self) -> list[tuple[int, int]]:
+        """(entrance, number of its columns), for a header row that names each entrance once."""
+        return [(entrance, sum(1 for e, _p in self.columns if e == entrance)) for entrance in self.entrances]
+
 
 def building_board(*, building: Building) -> BuildingBoard:
     """All units of the building in one query; rows for every floor from the top down, so the floors shown
