@@ -148,7 +148,7 @@ def test_a_building_with_entrances_groups_its_columns_by_entrance(client, showro
     tower = building_with_units(project=showroom, number="11", floors=2, units_per_floor=2, plans=plans,
                                 entrances=2)
     page = client.get(f"/p/{showroom.pk}/buildings/{tower.pk}/").content.decode()
-    assert page.count("1单元") == 2 and page.count("2单元") == 2
+    assert 'colspan="2" class="entrance-head">1单元<' in page and 'colspan="2" class="entrance-head">2单元<' in page
     assert 'data-code="11-2-0201"' in page
     unit = tower.units.get(code="11-2-0201")
     assert "2单元" in client.get(f"/p/{showroom.pk}/units/{unit.pk}/").content.decode()
