@@ -1,7 +1,19 @@
+import contextlib
+
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+def _settled_close(context) -> None:
+    """Close the browser once its pages have no request in flight: a request the live server is still
+    answering while the test database is flushed holds a table lock on SQLite ("database table is locked")."""
+    for page in context.pages:
+        with contextlib.suppress(PlaywrightError):  # a page that never settles (a poll) is closed anyway
+            page.wait_for_load_state("networkidle", timeout=5_000)
+    context.close()
 
 
 @pytest.fixture
@@ -9,7 +21,7 @@ def phone(browser):
     context = browser.new_context(**PHONE)
     page = context.new_page()
     yield page
-    context.close()
+    _settled_close(context)
 
 
 @pytest.fixture
@@ -17,7 +29,7 @@ def desktop(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     yield page
-    context.close()
+    _settled_close(context)
 
 
 def staff_login(page, live_server, username, password="demo12345"):
