@@ -16,32 +16,41 @@ from yunlou.catalogue.models import (
     Unit,
     UnitPriceChange,
 )
+from yunlou.core.admin_scope import OrganizationScopedAdmin, OrganizationScopedInline
 from yunlou.core.images import UploadedImageField
 
 # Image uploads are checked before anything decodes them: too large, too many pixels (a decompression bomb),
 # damaged or not an image is a form error naming the field, never a 500. HEIC photos are accepted.
 IMAGE_UPLOADS = {models.ImageField: {"form_class": UploadedImageField}}
 
+# Each admin and inline names the way from its model to the organisation (yunlou.core.admin_scope): an
+# organisation admin sees, edits and picks only their own organisation's records.
+PROJECT_ORGANIZATION = "project__organization"
 
-class BuildingInline(admin.TabularInline):
+
+class BuildingInline(OrganizationScopedInline, admin.TabularInline):
     model = Building
+    organization_path = PROJECT_ORGANIZATION
     extra = 0
 
 
-class PhotoInline(admin.TabularInline):
+class PhotoInline(OrganizationScopedInline, admin.TabularInline):
     model = ProjectPhoto
+    organization_path = PROJECT_ORGANIZATION
     extra = 0
     formfield_overrides = IMAGE_UPLOADS
 
 
-class VideoInline(admin.TabularInline):
+class VideoInline(OrganizationScopedInline, admin.TabularInline):
     model = ProjectVideo
+    organization_path = PROJECT_ORGANIZATION
     extra = 0
     formfield_overrides = IMAGE_UPLOADS
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(OrganizationScopedAdmin):
+    organization_path = "organization"
     list_display = ["name", "organization", "district", "status", "is_published"]
     list_filter = ["organization", "status", "is_published"]
     search_fields = ["name", "district"]
@@ -50,14 +59,16 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(FloorPlan)
-class FloorPlanAdmin(admin.ModelAdmin):
+class FloorPlanAdmin(OrganizationScopedAdmin):
+    organization_path = PROJECT_ORGANIZATION
     list_display = ["name", "project", "rooms", "halls", "bathrooms", "gross_area", "orientation"]
     list_filter = ["project"]
     formfield_overrides = IMAGE_UPLOADS
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(OrganizationScopedAdmin):
+    organization_path = "building__project__organization"
     list_display = ["code", "building", "floor", "position", "floor_plan", "area", "list_price", "status"]
     list_filter = ["building__project", "building", "status"]
     search_fields = ["code"]
@@ -66,22 +77,26 @@ class UnitAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "status_changed_at"]
 
 
-class HotspotInline(admin.TabularInline):
+class HotspotInline(OrganizationScopedInline, admin.TabularInline):
     model = PanoramaHotspot
+    organization_path = "scene__project__organization"
     fk_name = "scene"
     extra = 0
 
 
 @admin.register(PanoramaScene)
-class PanoramaSceneAdmin(admin.ModelAdmin):
+class PanoramaSceneAdmin(OrganizationScopedAdmin):
+    organization_path = PROJECT_ORGANIZATION
     list_display = ["title", "project", "key", "is_entry"]
     list_filter = ["project"]
     formfield_overrides = IMAGE_UPLOADS
     inlines = [HotspotInline]
 
 
-class PermitBuildingInline(admin.TabularInline):
+class PermitBuildingInline(OrganizationScopedInline, admin.TabularInline):
     model = Building
+    organization_path = PROJECT_ORGANIZATION
+    organization_admin_permissions = ("view",)
     fk_name = "presale_permit"
     fields = ["number", "name", "floors", "entrances", "units_per_floor"]
     readonly_fields = fields
@@ -94,9 +109,10 @@ class PermitBuildingInline(admin.TabularInline):
 
 
 @admin.register(PresalePermit)
-class PresalePermitAdmin(admin.ModelAdmin):
+class PresalePermitAdmin(OrganizationScopedAdmin):
     """Recorded through the staff page (audited); corrected here when a number or date was mistyped."""
 
+    organization_path = PROJECT_ORGANIZATION
     list_display = ["number", "project", "issued_on", "authority", "price_list_version"]
     list_filter = ["project__organization", "project"]
     search_fields = ["number", "project__name"]
@@ -105,8 +121,10 @@ class PresalePermitAdmin(admin.ModelAdmin):
     inlines = [PermitBuildingInline]
 
 
-class UnitPriceChangeInline(admin.TabularInline):
+class UnitPriceChangeInline(OrganizationScopedInline, admin.TabularInline):
     model = UnitPriceChange
+    organization_path = "version__project__organization"
+    organization_admin_permissions = ("view",)
     fields = ["unit", "old_list_price", "new_list_price", "old_unit_price", "new_unit_price", "old_area", "new_area"]
     readonly_fields = fields
     extra = 0
@@ -121,9 +139,11 @@ class UnitPriceChangeInline(admin.TabularInline):
 
 
 @admin.register(PriceListVersion)
-class PriceListVersionAdmin(admin.ModelAdmin):
+class PriceListVersionAdmin(OrganizationScopedAdmin):
     """Price-list versions are history: made only by confirming a price list, never edited."""
 
+    organization_path = PROJECT_ORGANIZATION
+    organization_admin_permissions = ("view",)
     list_display = ["__str__", "created_at", "created_by", "file_name", "created_units", "changed_units",
                     "unchanged_units"]
     list_filter = ["project__organization", "project"]
@@ -142,7 +162,8 @@ class PriceListVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectNews)
-class ProjectNewsAdmin(admin.ModelAdmin):
+class ProjectNewsAdmin(OrganizationScopedAdmin):
+    organization_path = PROJECT_ORGANIZATION
     list_display = ["title", "project", "category", "published_at", "is_published"]
     list_filter = ["project__organization", "project", "category", "is_published"]
     search_fields = ["title", "body"]

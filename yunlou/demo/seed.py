@@ -36,6 +36,7 @@ from yunlou.catalogue.models import (
     UnitStatus,
 )
 from yunlou.catalogue.services import building_generate_units, project_refresh_price_range
+from yunlou.core.admin_scope import organization_admin_group_sync
 from yunlou.core.images import renditions_make
 from yunlou.demo import media
 
@@ -59,6 +60,9 @@ STAFF = [
     DemoLogin("channel", "孙浩", Role.CHANNEL, "13900000006"),
     DemoLogin("finance", "郑丽", Role.FINANCE, "13900000007"),
 ]
+# The platform operator: the only Django superuser, outside every organisation (the admin above is ordinary
+# staff whose /admin/ shows only their own organisation).
+PLATFORM = DemoLogin("platform", "平台运营", "platform", "")
 ORIENTATION_LABELS = {"S": "朝南", "NS": "南北通透", "SE": "东南朝向"}
 TITLES = {Role.CONSULTANT: "金牌置业顾问", Role.MANAGER: "案场经理", Role.RECEPTIONIST: "前台接待"}
 
@@ -255,20 +259,29 @@ def _yunqi_status(building: Building, unit: Unit, rng: random.Random) -> str:
 
 
 def _staff(organization: Organization, *, projects: list[Project]) -> list[DemoLogin]:
+    organization_admins = organization_admin_group_sync()
     for login in STAFF:
         user = User.objects.filter(username=login.username).first() or User(username=login.username)
         user.display_name = login.name
         user.phone = login.phone
         user.title = TITLES.get(login.role, "")
-        user.is_staff = user.is_superuser = login.role == Role.ADMIN
+        # The organisation admin uses the organisation-scoped /admin/: staff with the group's permissions.
+        user.is_staff, user.is_superuser = login.role == Role.ADMIN, False
         user.set_password(DEMO_PASSWORD)
         user.save()
+        if login.role == Role.ADMIN:
+            user.groups.add(organization_admins)
         membership, _ = Membership.objects.get_or_create(
             user=user, is_active=True, defaults={"organization": organization, "role": login.role}
         )
         if login.role != Role.ADMIN:
             membership.projects.set(projects)
-    return STAFF
+    operator = User.objects.filter(username=PLATFORM.username).first() or User(username=PLATFORM.username)
+    operator.display_name = PLATFORM.name
+    operator.is_staff = operator.is_superuser = True
+    operator.set_password(DEMO_PASSWORD)
+    operator.save()
+    return [*STAFF, PLATFORM]
 
 
 def _staff_media() -> None:
