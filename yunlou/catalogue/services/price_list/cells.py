@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 MAX_AREA = Decimal("9999.99")
 MAX_PRICE_FEN = 10**13  # ¥100 billion: anything above is a typo, not a flat
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -24,27 +23,14 @@ _CHINESE_NUMBER = r"[零〇一二两三四五六七八九十]{1,3}"
 
 
 def text(value) -> str:
-    """A cell as one line of clean text: normalised, without control characters, trimmed.
-
-    A leading apostrophe that our own export put before = + - @ (so that no cell starts a formula) is
-    taken off again, so that an exported list imports back unchanged.
-    """
+    """A cell as one line of clean text: normalised, without control characters, trimmed. (The apostrophe our
+    exports put before text that would start a formula is already off: `open_spreadsheet` takes it off.)"""
     if value is None:
         return ""
     if isinstance(value, float):
         value = int(value) if value.is_integer() and abs(value) < 1e18 else repr(value)
     result = unicodedata.normalize("NFKC", str(value))
-    result = _CONTROL.sub("", re.sub(r"[\t\r\n]+", " ", result)).strip()
-    if result.startswith("'") and result[1:2] in FORMULA_STARTS:
-        result = result[1:]
-    return result
-
-
-def formula_safe(value):
-    """For exports: text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return _CONTROL.sub("", re.sub(r"[\t\r\n]+", " ", result)).strip()
 
 
 def chinese_int(value: str) -> int | None:

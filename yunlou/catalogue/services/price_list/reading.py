@@ -1,36 +1,36 @@
 """Opening an uploaded price list (.xlsx, legacy .xls, .csv in UTF-8 or GBK) and finding its table.
 
-Everything here runs before any transaction and is bounded: the file's size, the unpacked size of a
-workbook, the rows and columns read. A file that cannot be read is refused as a whole, with one message.
+Everything here runs before any transaction and is bounded by `yunlou.core.spreadsheets` (the guard every
+import uses): the file's size, what a workbook declares and unpacks to, its shared strings, the rows and
+columns read, and the time the read takes. A file that cannot be read is refused as a whole, with one message.
 """
 
-import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from yunlou.catalogue.services.price_list.cells import BUILDING_WORDS, text
 from yunlou.core.errors import ImportRejected
+from yunlou.core.spreadsheets import Limits, Sheet, open_spreadsheet, read_upload
+from yunlou.core.spreadsheets.bounds import rejected
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 80 * 1024 * 1024  # an .xlsx is a zip: refuse one that unpacks into a flood
 MAX_ROWS = 20_000  # price rows
 MAX_SHEET_ROWS = MAX_ROWS + 2_000  # sheet rows, counting titles, blank lines and notes
 MAX_COLUMNS = 40
+MAX_SHEETS = 20
 HEADER_SCAN_ROWS = 10  # the header is one of the first rows, under a title or two
 
-# What a file that is not a readable .xlsx makes openpyxl (or the zip and XML layers under it) raise.
-UNREADABLE_XLSX = (InvalidFileException, zipfile.BadZipFile, zipfile.LargeZipFile, ElementTree.ParseError, KeyError,
-                   OSError, ValueError, TypeError, IndexError, AttributeError, EOFError)
-XLSX_MAGIC = b"PK\x03\x04"
-XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 compound file that holds a BIFF8 workbook
+
+def limits() -> Limits:
+    """What reading one price list may cost (the core's defaults for the rest: zip ratio, shared strings,
+    cell length, the five-second budget)."""
+    return Limits(file_bytes=MAX_FILE_BYTES, unpacked_bytes=MAX_UNPACKED_BYTES, rows=MAX_SHEET_ROWS,
+                  read_columns=MAX_COLUMNS, sheets=MAX_SHEETS)
+
 
 # Column key: the label errors and the export use, and the headers accepted (normalised by `header_key`).
 COLUMNS: dict[str, tuple[str, frozenset[str]]] = {
@@ -71,11 +71,7 @@ def header_keys(value: Any) -> tuple[str, ...]:
 
 
 def file_problem(message: str, *, row: int | None = None) -> ImportRejected:
-    return ImportRejected(message, field="file", details=[{"row": row, "column": None, "message": message}])
-
-
-def _unreadable() -> ImportRejected:
-    return file_problem(_("The file cannot be read: upload an Excel workbook (.xlsx or .xls) or a CSV file."))
+    return rejected(message, row=row)
 
 
 @dataclass
@@ -113,129 +109,32 @@ class Table:
 
 def read_content(file) -> bytes:
     """The upload's bytes, refusing anything over 5 MB without reading it all."""
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        raise file_problem(_("The file is larger than 5 MB."))
-    if hasattr(file, "seek"):
-        file.seek(0)
-    content = file.read(MAX_FILE_BYTES + 1)
-    if len(content) > MAX_FILE_BYTES:
-        raise file_problem(_("The file is larger than 5 MB."))
-    if not content:
-        raise file_problem(_("The file is empty."))
-    return content
+    return read_upload(file, limits=limits())
 
 
 def read_table(content: bytes, *, file_name: str = "") -> Table:
     """The price table of the file (in a workbook, of its first sheet that has one); refused whole if the
-    file is unreadable."""
-    extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-    if content.startswith(XLSX_MAGIC):
-        return _first_table("xlsx", _xlsx_sheets(content))
-    if content.startswith(XLS_MAGIC):
-        return _first_table("xls", _xls_sheets(content))
-    if extension in {"xlsx", "xls", "xlsm"} or b"\x00" in content[:4096]:
-        raise _unreadable()  # a workbook by name that is not one, or some other binary file
-    return _find_table("csv", _csv_rows(content))
+    file is unreadable or past any bound."""
+    spreadsheet = open_spreadsheet(content, file_name=file_name, limits=limits())
+    return _first_table(spreadsheet.format, spreadsheet.sheets)
 
 
 class _NoHeader(ImportRejected):
     pass
 
 
-MAX_SHEETS = 20
-
-
 def _first_table(file_format: str, sheets) -> Table:
     """A workbook often opens with a cover or notes sheet: the table is on the first sheet that has a header."""
     first_problem = None
-    for number, (name, rows) in enumerate(sheets):
-        if number >= MAX_SHEETS:
-            break
+    for sheet in sheets:
         try:
-            table = _find_table(file_format, rows)
+            table = _find_table(file_format, sheet)
         except _NoHeader as problem:
             first_problem = first_problem or problem
             continue
-        table.sheet = text(name)
+        table.sheet = text(sheet.name)
         return table
     raise first_problem or _no_header(None)
-
-
-def _xlsx_sheets(content: bytes):
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(item.file_size for item in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise file_problem(_("The workbook unpacks to more than 80 MB; it is not a price list."))
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except UNREADABLE_XLSX as exc:
-        raise _unreadable() from exc
-    try:
-        if not workbook.worksheets:
-            raise _unreadable()
-        for sheet in workbook.worksheets:
-            yield getattr(sheet, "title", ""), _xlsx_rows(sheet)
-    finally:
-        workbook.close()
-
-
-def _xlsx_rows(sheet):
-    try:
-        if not hasattr(sheet, "reset_dimensions"):
-            return  # a chart sheet: no cells
-        # Forget the dimensions the file declares: a hostile one declares a million rows of padding.
-        sheet.reset_dimensions()
-        # openpyxl reads the sheet lazily: a damaged sheet shows up only while iterating.
-        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-    except UNREADABLE_XLSX as exc:
-        raise _unreadable() from exc
-
-
-def _xls_sheets(content: bytes):
-    import xlrd
-
-    try:
-        workbook = xlrd.open_workbook(file_contents=content, on_demand=True)
-        sheets = []
-        for index in range(min(workbook.nsheets, MAX_SHEETS)):
-            sheet = workbook.sheet_by_index(index)
-            sheets.append((sheet.name, [
-                tuple(_xls_value(cell) for cell in sheet.row_slice(row, 0, min(sheet.ncols, MAX_COLUMNS)))
-                for row in range(min(sheet.nrows, MAX_SHEET_ROWS + 1))
-            ]))
-    # xlrd parses a binary format written by anything; whatever it raises on a damaged file, the file is
-    # unreadable, and that is all the user needs to know.
-    except Exception as exc:  # noqa: BLE001
-        raise _unreadable() from exc
-    if not sheets:
-        raise _unreadable()
-    yield from sheets
-
-
-def _xls_value(cell):
-    import xlrd
-
-    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
-        return None
-    return cell.value
-
-
-def _csv_rows(content: bytes):
-    decoded = None
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads GBK and GB2312 too
-        try:
-            decoded = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if decoded is None:
-        raise _unreadable()
-    sample = decoded[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    try:
-        yield from csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)
-    except csv.Error as exc:
-        raise _unreadable() from exc
 
 
 def _header_columns(values: tuple) -> dict[str, int]:
@@ -248,15 +147,12 @@ def _header_columns(values: tuple) -> dict[str, int]:
     return columns
 
 
-def _find_table(file_format: str, rows) -> Table:
+def _find_table(file_format: str, sheet: Sheet) -> Table:
     table: Table | None = None
     best: tuple[int, dict[str, int]] | None = None
     titles: list[str] = []
     header_values: tuple = ()
-    for number, values in enumerate(rows, start=1):
-        if number > MAX_SHEET_ROWS:
-            raise file_problem(_("A price list may hold at most %(max)s rows.") % {"max": MAX_ROWS}, row=number)
-        values = tuple(values)
+    for number, values in sheet.rows:  # rows holding a value, numbered as in the sheet, none past the bounds
         if table is None:
             if number > HEADER_SCAN_ROWS:
                 break
