@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from yunlou.accounts.permissions import VIEW_GRID
@@ -9,7 +9,6 @@ from yunlou.accounts.staff import request_staff
 from yunlou.catalogue import selectors
 from yunlou.catalogue.schemas import (
     BuildingOut,
-    ErrorOut,
     FloorPlanOut,
     GridOut,
     NewsOut,
@@ -24,25 +23,21 @@ from yunlou.catalogue.schemas import (
 )
 from yunlou.core.errors import Forbidden
 from yunlou.core.images import renditions_of_many
+from yunlou.core.schemas import ErrorOut, FreeText, Id, Page
 
 router = Router(tags=["catalogue"])
 
 
-class Page(PageNumberPagination):
-    def __init__(self, **kwargs):
-        super().__init__(page_size=20, max_page_size=100, **kwargs)
-
-
 @router.get("/projects", response=list[ProjectOut], summary="Projects (published ones for the public)")
 @paginate(Page)
-def project_list(request: HttpRequest, q: str = Query("", max_length=50)):
+def project_list(request: HttpRequest, q: FreeText = Query("", max_length=50)):
     projects = selectors.project_list(staff=request_staff(request), search=q)
     return [ProjectOut.from_project(request, p) for p in projects]
 
 
 @router.get("/projects/{project_id}", response={200: ProjectDetailOut, 404: ErrorOut},
             summary="A project with its photos, videos, VR scenes and mortgage defaults")
-def project_detail(request: HttpRequest, project_id: int):
+def project_detail(request: HttpRequest, project_id: Id):
     project = selectors.project_get(staff=request_staff(request), project_id=project_id)
     media = selectors.project_media(project=project)
     renditions = renditions_of_many([project.cover, *(p.image for p in media.photos)])  # one query for all
@@ -78,25 +73,25 @@ def project_detail(request: HttpRequest, project_id: int):
 @router.get("/projects/{project_id}/news", response={200: list[NewsOut], 404: ErrorOut},
             summary="楼盘动态: the project's news, newest first")
 @paginate(Page)
-def project_news(request: HttpRequest, project_id: int):
+def project_news(request: HttpRequest, project_id: Id):
     project = selectors.project_get(staff=request_staff(request), project_id=project_id)
     return project.news.filter(is_published=True).order_by("-published_at", "-id")
 
 
 @router.get("/projects/{project_id}/buildings", response={200: list[BuildingOut], 404: ErrorOut})
-def building_list(request: HttpRequest, project_id: int):
+def building_list(request: HttpRequest, project_id: Id):
     return selectors.building_list(staff=request_staff(request), project_id=project_id).select_related(
         "presale_permit")
 
 
 @router.get("/projects/{project_id}/floor-plans", response={200: list[FloorPlanOut], 404: ErrorOut},
             summary="Floor plans with how many of their units are available now")
-def floor_plan_list(request: HttpRequest, project_id: int):
+def floor_plan_list(request: HttpRequest, project_id: Id):
     return selectors.floor_plan_list(staff=request_staff(request), project_id=project_id)
 
 
 @router.get("/buildings/{building_id}", response={200: BuildingOut, 404: ErrorOut})
-def building_detail(request: HttpRequest, building_id: int):
+def building_detail(request: HttpRequest, building_id: Id):
     return selectors.building_get(staff=request_staff(request), building_id=building_id)
 
 
@@ -112,7 +107,7 @@ def unit_list(request: HttpRequest, filters: Query[UnitQuery]):
     auth=django_auth,
     summary="Sales control grid (销控表) of a building; staff only",
 )
-def building_grid(request: HttpRequest, building_id: int, floor_plan_id: int | None = None,
+def building_grid(request: HttpRequest, building_id: Id, floor_plan_id: Id | None = None,
                   status: UnitStatusValue | None = None):
     staff = request_staff(request)
     if staff is None or not staff.can(VIEW_GRID):

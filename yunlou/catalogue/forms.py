@@ -4,13 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from yunlou.catalogue.models import MANUAL_UNIT_TRANSITIONS, Building, PriceListVersion, UnitStatus
 from yunlou.catalogue.services.price_list import Layout
+from yunlou.core.forms import CleanCharField, IdField
 
 
 class GridFilterForm(forms.Form):
     """Filters of the sales control grid. The floor plan must be one of the project's; the view checks
     that against the plans the grid loads anyway, so that filtering costs no extra query."""
 
-    floor_plan = forms.IntegerField(label=_("Floor plan"), required=False, min_value=1)
+    floor_plan = IdField(label=_("Floor plan"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *UnitStatus.choices])
 
@@ -22,7 +23,7 @@ class GridFilterForm(forms.Form):
 
 class UnitStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"))
-    note = forms.CharField(label=_("Reason"), max_length=200, required=False,
+    note = CleanCharField(label=_("Reason"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. reserved by the developer")}))
 
     def __init__(self, *args, unit, **kwargs):
@@ -85,10 +86,10 @@ class PriceListConfirmForm(forms.Form):
 
 
 class PresalePermitForm(forms.Form):
-    number = forms.CharField(label=_("Permit number"), max_length=60,
+    number = CleanCharField(label=_("Permit number"), max_length=60,
                              widget=forms.TextInput(attrs={"placeholder": "杭售许字(2026)第000123号"}))
     issued_on = forms.DateField(label=_("Date of issue"), widget=forms.DateInput(attrs={"type": "date"}))
-    authority = forms.CharField(label=_("Issued by"), max_length=60,
+    authority = CleanCharField(label=_("Issued by"), max_length=60,
                                 widget=forms.TextInput(attrs={"placeholder": "杭州市住房保障和房产管理局"}))
     buildings = forms.ModelMultipleChoiceField(label=_("Buildings covered"), queryset=Building.objects.none(),
                                                widget=forms.CheckboxSelectMultiple)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from yunlou.catalogue.models import UnitStatus
 from yunlou.core.images import renditions_of
 from yunlou.core.parsing import MAX_ID
+from yunlou.core.schemas import Id
 
 # The statuses as a Literal, so the OpenAPI document lists them and a wrong one is a 422 naming the field.
 UnitStatusValue = Literal[tuple(UnitStatus.values)]
@@ -236,9 +237,9 @@ class UnitOut(Schema):
 
 
 class UnitQuery(Schema):
-    project_id: int | None = Field(None, ge=1, le=MAX_ID)
-    building_id: int | None = Field(None, ge=1, le=MAX_ID)
-    floor_plan_id: int | None = Field(None, ge=1, le=MAX_ID)
+    project_id: Id | None = None
+    building_id: Id | None = None
+    floor_plan_id: Id | None = None
     status: UnitStatusValue | None = None
     price_min: int | None = Field(None, ge=0, le=MAX_ID, description="fen")
     price_max: int | None = Field(None, ge=0, le=MAX_ID, description="fen")
@@ -302,9 +303,3 @@ class GridOut(Schema):
     sold_area: Decimal
     sold_amount: int | None = Field(description="fen; null for roles that may not see sales figures")
     available_amount: int | None = Field(description="可售货值, fen; null for roles that may not see sales figures")
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None

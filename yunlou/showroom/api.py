@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from yunlou.accounts.phone_codes import RESEND_AFTER_SECONDS, phone_code_request
-from yunlou.catalogue.schemas import ErrorOut, media_url
+from yunlou.catalogue.schemas import media_url
 from yunlou.catalogue.services.price_list import MAX_PRICE_FEN
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import UnsupportedMediaType, ValidationFailed
+from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier
 from yunlou.crm.services import consultation_submit
 from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, ConsultationInput
 from yunlou.showroom import selectors
@@ -38,7 +39,7 @@ class ConsultantCardOut(Schema):
 
 @router.get("/projects/{project_id}/consultant", response={200: ConsultantCardOut, 404: ErrorOut},
             summary="The consultant card for this visitor; `s` is a share code to bind through")
-def consultant_card(request: HttpRequest, project_id: int, s: str = Query("", max_length=12)):
+def consultant_card(request: HttpRequest, project_id: Id, s: Identifier = Query("", max_length=12)):
     project = selectors.showroom_project(project_id=project_id)
     visit = visit_for(request, project)
     consultant = visit.consultant
@@ -54,7 +55,7 @@ def consultant_card(request: HttpRequest, project_id: int, s: str = Query("", ma
 
 
 class CodeIn(Schema):
-    phone: str = Field(max_length=20)
+    phone: Identifier = Field(max_length=20)
 
 
 class CodeOut(Schema):
@@ -79,12 +80,12 @@ def sms_code(request: HttpRequest, body: CodeIn):
 
 
 class ConsultationIn(Schema):
-    name: str = Field(min_length=1, max_length=NAME_MAX)
-    phone: str = Field(max_length=20)
-    code: str = Field(pattern=r"^\d{6}$")
-    question: str = Field("", max_length=QUESTION_MAX)
+    name: FreeText = Field(min_length=1, max_length=NAME_MAX)
+    phone: Identifier = Field(max_length=20)
+    code: Identifier = Field(pattern=r"^\d{6}$")
+    question: FreeText = Field("", max_length=QUESTION_MAX)
     preferred_visit_at: datetime | None = None
-    unit_id: int | None = None
+    unit_id: Id | None = None
 
 
 class ConsultationOut(Schema):
@@ -96,7 +97,7 @@ class ConsultationOut(Schema):
 @router.post("/projects/{project_id}/consultations",
              response={201: ConsultationOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
              summary="购房咨询: a question with a verified phone, filed with the visitor's consultant")
-def consultation_create(request: HttpRequest, project_id: int, body: ConsultationIn):
+def consultation_create(request: HttpRequest, project_id: Id, body: ConsultationIn):
     _require_json(request)
     project = selectors.showroom_project(project_id=project_id)
     if body.preferred_visit_at is not None and body.preferred_visit_at.tzinfo is None:
@@ -113,12 +114,14 @@ def consultation_create(request: HttpRequest, project_id: int, body: Consultatio
 
 class MortgageQuery(Schema):
     price: int = Field(gt=0, le=MAX_PRICE_FEN, description="total price, fen")
-    down_payment_percent: Decimal = Field(ge=0, le=100)
+    # Decimals with the precision the calculator page takes: a rate of 1e-308 % is no rate, and its arithmetic
+    # divides by zero.
+    down_payment_percent: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
     years: int = Field(30, ge=1, le=30)
     kind: LoanKind = LoanKind.COMMERCIAL
     method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALMENT
-    commercial_rate: Decimal = Field(ge=0, le=24, description="annual %")
-    provident_fund_rate: Decimal = Field(ge=0, le=24, description="annual %")
+    commercial_rate: Decimal = Field(ge=0, le=24, max_digits=5, decimal_places=3, description="annual %")
+    provident_fund_rate: Decimal = Field(ge=0, le=24, max_digits=5, decimal_places=3, description="annual %")
     provident_fund_amount: int | None = Field(None, gt=0, le=MAX_PRICE_FEN, description="fen, combined loans only")
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yunlou.core.errors import ValidationFailed
+from yunlou.core.forms import CleanCharField, IdField
 from yunlou.core.phone import normalize_phone
 from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, VISIT_HORIZON_DAYS
 from yunlou.showroom.mortgage import LoanKind, RepaymentMethod
@@ -14,6 +15,8 @@ VISIT_SLOTS = [time(hour, minute) for hour in range(9, 18) for minute in (0, 30)
 
 
 class PhoneField(forms.CharField):
+    """An identifier: normalize_phone refuses anything but digits, separators and the +86 prefix."""
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
@@ -25,7 +28,7 @@ class PhoneField(forms.CharField):
 
 
 class ShowroomSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=30,
+    q = CleanCharField(label=_("Search"), required=False, max_length=30,
                         widget=forms.TextInput(attrs={"placeholder": _("Project or district"), "type": "search"}))
     price = forms.ChoiceField(label=_("Total price"), required=False, choices=[
         ("", _("Any price")), ("lt300", _("Under 3 million")), ("300to500", _("3–5 million")),
@@ -41,7 +44,7 @@ class PhoneCodeForm(forms.Form):
 
 
 class ConsultationForm(forms.Form):
-    name = forms.CharField(label=_("How to address you"), max_length=NAME_MAX,
+    name = CleanCharField(label=_("How to address you"), max_length=NAME_MAX,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Ms Li"), "autocomplete": "name"}))
     phone = PhoneField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(
         attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel", "placeholder": "138 0000 0000",
@@ -57,10 +60,10 @@ class ConsultationForm(forms.Form):
     visit_time = forms.TypedChoiceField(label=_("Time"), required=False, empty_value=None,
                                         coerce=lambda v: time.fromisoformat(v),
                                         choices=[("", "—")] + [(t.strftime("%H:%M"),) * 2 for t in VISIT_SLOTS])
-    question = forms.CharField(label=_("Your question"), required=False, max_length=QUESTION_MAX,
+    question = CleanCharField(label=_("Your question"), required=False, max_length=QUESTION_MAX,
                                widget=forms.Textarea(attrs={"rows": 3, "placeholder": _(
                                    "e.g. Which floors of plan B are still available?")}))
-    unit = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    unit = IdField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,32 @@
+"""Form fields every form of the project builds on, so that what a form hands a service is safe to store.
+
+`CleanCharField` is the text field: it removes control and bidirectional characters (`yunlou.core.text`) the
+way CharField removes surrounding spaces. Requests arrive cleaned already (ControlCharacterMiddleware); the
+field keeps a form safe when its data comes from elsewhere — an import, a test, a future endpoint. `IdField`
+is the integer field for primary keys: past 2⁶³−1 it is a form error, not a database error.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yunlou.core.parsing import MAX_ID
+from yunlou.core.text import strip_controls
+
+
+class CleanCharField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str) and value:
+            value = strip_controls(value)
+            if self.strip:
+                value = value.strip()
+        return value
+
+
+class IdField(forms.IntegerField):
+    default_error_messages = {"max_value": _("No such item.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
