@@ -46,8 +46,11 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def get(url: str, cookie: str = "") -> tuple[bytes, list[str]]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+def get(url: str, cookie: str = "", address: str = "") -> tuple[bytes, list[str]]:
+    headers = {"Cookie": cookie} if cookie else {}
+    if address:
+        headers["X-Forwarded-For"] = address
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.read(), response.headers.get_all("Set-Cookie") or []
 
@@ -56,13 +59,14 @@ def first_visits(base: str, page: str, shares: list[tuple[str, int]]) -> list[di
     """Each visitor's first page view, sequentially: their cookies, path and the card they must keep seeing."""
     visitors = []
     for n in range(VISITORS):
-        visitor = {"cookie": f"yl_vid={uuid.uuid4()}"}
+        # A crowd from many networks, as the proxy in front of the app reports them (TRUSTED_PROXY_COUNT=1).
+        visitor = {"cookie": f"yl_vid={uuid.uuid4()}", "address": f"10.{n // 65_536}.{n // 256 % 256}.{n % 256}"}
         if n % 2 == 0:
             code, owner = shares[(n // 2) % len(shares)]
             visitor["path"], visitor["expected"] = f"{page}?s={code}", owner
         else:
             visitor["path"] = page
-        body, set_cookies = get(base + visitor["path"], visitor["cookie"])
+        body, set_cookies = get(base + visitor["path"], visitor["cookie"], visitor["address"])
         shown = int(CARD.search(body)[1])
         if "expected" in visitor and shown != visitor["expected"]:
             raise SystemExit(f"a share-link visitor saw consultant {shown}, not {visitor['expected']}")
@@ -81,15 +85,17 @@ def lua_script(visitors: list[dict], path_override: str | None) -> str:
 
     paths = ",".join(quoted(path_override or v["path"]) for v in visitors)
     cookies = ",".join(quoted(v["cookie"]) for v in visitors)
+    addresses = ",".join(quoted(v["address"]) for v in visitors)
     return f"""
 local paths = {{{paths}}}
 local cookies = {{{cookies}}}
+local addresses = {{{addresses}}}
 local n = #paths
 local i = 0
 init = function(args) math.randomseed(os.time() + tonumber(tostring({{}}):sub(8), 16)); i = math.random(n) end
 request = function()
   i = i % n + 1
-  return wrk.format("GET", paths[i], {{["Cookie"] = cookies[i]}})
+  return wrk.format("GET", paths[i], {{["Cookie"] = cookies[i], ["X-Forwarded-For"] = addresses[i]}})
 end
 """
 
@@ -160,7 +166,7 @@ def check_cards(base: str, visitors: list[dict], stop: threading.Event, tally: d
         for visitor in sample:
             if stop.wait(1 / CHECKS_PER_SECOND):
                 break
-            body, _cookies = get(base + visitor["path"], visitor["cookie"])
+            body, _cookies = get(base + visitor["path"], visitor["cookie"], visitor["address"])
             tally["checks"] += 1
             if int(CARD.search(body)[1]) != visitor["expected"]:
                 tally["mismatches"] += 1
@@ -171,7 +177,7 @@ def crowd_figures(*, database_url: str, redis_url: str, project_id: int, shares:
     if shutil.which("wrk") is None:
         raise SystemExit("the crowd benchmark needs wrk: run `make bench` as root, or apt-get install wrk")
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_DEBUG": "0",
-           "DJANGO_SETTINGS_MODULE": "bench.settings", "CONN_MAX_AGE": "600"}
+           "DJANGO_SETTINGS_MODULE": "bench.settings", "CONN_MAX_AGE": "600", "TRUSTED_PROXY_COUNT": "1"}
     page = f"/p/{project_id}/"
     with gunicorn_served(env=env, workers=WORKERS, ready_path="/bench/hello") as (base, server):
         log(f"crowd: gunicorn with {WORKERS} sync workers at {base}; first visits of {VISITORS} visitors…")

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "ninja",
     "easy_thumbnails",
     "yunlou.core",
@@ -46,16 +47,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "yunlou.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yunlou.core.text.ControlCharacterMiddleware",  # before anything reads a parameter
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yunlou.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yunlou.core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
     "yunlou.showroom.middleware.VisitorMiddleware",
     "yunlou.core.middleware.DomainErrorMiddleware",
 ]
@@ -167,20 +172,74 @@ SMS_CODE_ON_PAGE = DEBUG and SMS_BACKEND.endswith("ConsoleSmsBackend")
 # header is ignored and REMOTE_ADDR is the client.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
+# HTTPS, for a deployment behind a TLS-terminating proxy (set these in its environment; the demo runs on http):
+#   HTTPS=1                  secure cookies, redirect http to https, HSTS for HSTS_SECONDS (default a year,
+#                            with subdomains and preload; HSTS_INCLUDE_SUBDOMAINS=0 / HSTS_PRELOAD=0 to opt out)
+#   TRUSTED_PROXY_HTTPS=1    believe the proxy's X-Forwarded-Proto: https (only if the proxy always sets it)
+HTTPS = env_flag("HTTPS")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")
+SESSION_COOKIE_SECURE = HTTPS or env_flag("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's health check speaks plain http
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_flag("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = HTTPS and env_flag("HSTS_PRELOAD", default=True)
+if env_flag("TRUSTED_PROXY_HTTPS"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts only from this site's own files — no inline script anywhere,
+# so an injected <script> cannot run. Inline styles stay allowed: htmx adds its indicator style and pages
+# place things with style attributes (site plan, bars). MEDIA_ORIGINS adds a storage or CDN origin for media.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+_MEDIA_ORIGINS = [origin for origin in os.environ.get("MEDIA_ORIGINS", "").split(",") if origin]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_MEDIA_ORIGINS],
+        "media-src": [SELF, "blob:", *_MEDIA_ORIGINS],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, *_MEDIA_ORIGINS],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 # A stale form explained in the visitor's language with a way back, not Django's English technical page.
 CSRF_FAILURE_VIEW = "yunlou.accounts.views.csrf_failure"
 
 ADMIN_SITE_HEADER = _("Yunlou administration")
 
+# One JSON object per line on stdout, each with the request's id (yunlou/core/observability.py); unhandled
+# errors come from django.request with their traceback, whatever DEBUG says.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "yunlou.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json",
+                             "filters": ["request_id"]}},
     "loggers": {
         "yunlou": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
         "axes": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "celery": {"handlers": ["console"], "level": "WARNING"},
     },
 }
+
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from yunlou.core.observability import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))

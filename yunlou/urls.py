@@ -6,6 +6,8 @@ from django.views.static import serve
 from yunlou.api import api
 from yunlou.core import views as core_views
 
+handler500 = "yunlou.core.views.server_error"
+
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
 

@@ -16,20 +16,32 @@ def _settled_close(context) -> None:
     context.close()
 
 
+def _watched_page(context):
+    """A page that records what the Content Security Policy refused: every browser test fails on a refusal,
+    so the policy cannot break a page (VR, htmx, the gallery) without a test noticing."""
+    page = context.new_page()
+    page.csp_refusals = []
+    page.on("console", lambda message: page.csp_refusals.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return page
+
+
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(**PHONE)
-    page = context.new_page()
+    page = _watched_page(context)
     yield page
     _settled_close(context)
+    assert page.csp_refusals == []
 
 
 @pytest.fixture
 def desktop(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
+    page = _watched_page(context)
     yield page
     _settled_close(context)
+    assert page.csp_refusals == []
 
 
 def staff_login(page, live_server, username, password="demo12345"):

@@ -62,7 +62,7 @@ def test_a_buyer_browses_and_asks_and_the_consultant_sees_the_lead(demo, live_se
 
     # VR tour: the panorama renders, and the door's hotspot leads into the bedroom
     phone.get_by_test_id("vr-entry").click()
-    phone.wait_for_function("window.yunlouTour && window.yunlouTour.isLoaded()", timeout=20_000)
+    phone.wait_for_function("() => window.yunlouTour && window.yunlouTour.isLoaded()", timeout=20_000)
     assert phone.evaluate("yunlouTour.getScene()") == "living"
     assert phone.locator(".pnlm-render-container canvas").count() == 1
     hotspot = demo.panorama_scenes.get(key="living").hotspots.get()
@@ -70,7 +70,7 @@ def test_a_buyer_browses_and_asks_and_the_consultant_sees_the_lead(demo, live_se
     phone.wait_for_timeout(300)
     shot(phone, artifacts_dir, "04-vr-living")
     phone.locator(".pnlm-hotspot-base.pnlm-scene").first.click()
-    phone.wait_for_function("yunlouTour.getScene() === 'bedroom' && yunlouTour.isLoaded()", timeout=20_000)
+    phone.wait_for_function("() => yunlouTour.getScene() === 'bedroom' && yunlouTour.isLoaded()", timeout=20_000)
     expect(phone.locator(".scene-tabs [aria-current='true']")).to_have_text("主卧")
     phone.wait_for_timeout(700)  # let the scene fade finish before the picture
     shot(phone, artifacts_dir, "05-vr-bedroom")

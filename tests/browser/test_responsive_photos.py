@@ -64,7 +64,7 @@ def test_a_phone_downloads_renditions_not_the_12_megapixel_original(live_server,
     assert viewer_images.first.get_attribute("src") is None
     phone.locator("[data-gallery-index='1']").click()
     expect(phone.locator("#gallery-viewer")).to_be_visible()
-    phone.wait_for_function("document.querySelectorAll('#gallery-viewer img')[1].naturalWidth > 0")
+    phone.wait_for_function("() => document.querySelectorAll('#gallery-viewer img')[1].naturalWidth > 0")
     opened = viewer_images.nth(1).evaluate("img => ({src: img.currentSrc, width: img.naturalWidth})")
     assert "/media/renditions/projects/photos/photo1" in opened["src"] and opened["src"].endswith(".webp")
     assert ".960x0_" in opened["src"]

@@ -24,7 +24,7 @@ def test_markup_in_titles_and_hotspots_is_shown_as_text(live_server, phone):
     PanoramaHotspot.objects.create(scene=scenes[0], target_scene=scenes[1], yaw=yaw, pitch=pitch, text=ATTACK)
 
     phone.goto(f"{live_server.url}/p/{project.pk}/vr/")
-    phone.wait_for_function("window.yunlouTour && window.yunlouTour.isLoaded()", timeout=20_000)
+    phone.wait_for_function("() => window.yunlouTour && window.yunlouTour.isLoaded()", timeout=20_000)
     phone.evaluate(f"yunlouTour.lookAt({pitch}, {yaw}, 90, false)")
     phone.locator(".pnlm-hotspot-base.pnlm-scene").first.hover()
     phone.wait_for_timeout(300)

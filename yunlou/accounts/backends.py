@@ -9,14 +9,17 @@ def login_identity(request, credentials) -> str:
     """The account a login attempt is for, as django-axes counts failures (AXES_USERNAME_CALLABLE).
 
     A mobile number can be typed many ways (spaces, dashes, +86); counting each spelling separately
-    would give every spelling its own five tries, so a number counts as the account it belongs to.
+    would give every spelling its own five tries, so a number counts as the account it belongs to. The
+    number itself is never what is recorded (axes keeps its attempts in the database and logs): a number
+    of no account counts under its keyed hash, shown as "phone:" and the hash's start.
     """
     if credentials is None and request is not None:
         credentials = request.POST
     username = str((credentials or {}).get("username") or "")
     if is_valid_phone(username):
-        account = User.objects.filter(phone_hash=blind_index(normalize_phone(username))).first()
-        return account.username if account else normalize_phone(username)
+        index = blind_index(normalize_phone(username))
+        account = User.objects.filter(phone_hash=index).first()
+        return account.username if account else f"phone:{index[:16]}"
     return username
 
 

@@ -39,13 +39,14 @@ def phone_code_request(*, phone: str, purpose: str, ip: str | None) -> str:
     """Send a fresh code to `phone`; returns it (the caller shows it only in DEBUG demos)."""
     phone = normalize_phone(phone)
     index = blind_index(phone)
+    # The caller's own limit first: a network already refused must not use up a victim number's allowance.
+    if ip:
+        ratelimit.hit(f"sms:ip-hour:{ip}", limit=PER_IP_PER_HOUR, window_seconds=3_600, field="phone",
+                      message=_("Too many code requests from your network; please try again later."))
     if not cache.add(f"sms:cooldown:{index}", 1, timeout=RESEND_AFTER_SECONDS):
         raise RateLimited(_("A code was just sent; please wait a minute before asking again."), field="phone")
     ratelimit.hit(f"sms:phone-day:{index}", limit=PER_PHONE_PER_DAY, window_seconds=86_400, field="phone",
                   message=_("Too many codes for this number today; please try again tomorrow."))
-    if ip:
-        ratelimit.hit(f"sms:ip-hour:{ip}", limit=PER_IP_PER_HOUR, window_seconds=3_600, field="phone",
-                      message=_("Too many code requests from your network; please try again later."))
     code = f"{secrets.randbelow(10**6):06d}"
     code_key, attempts_key = _keys(phone, purpose)
     cache.set(code_key, _digest(code), timeout=CODE_TTL_SECONDS)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.views.defaults import page_not_found, permission_denied
 
 from yunlou.core.errors import Forbidden, NotFound
@@ -45,3 +46,21 @@ class DomainErrorMiddleware:
         if isinstance(exception, Forbidden):
             return permission_denied(request, PermissionDenied(exception.message))
         return None
+
+
+class PrivateNoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer that may carry customer data, so that no browser cache,
+    proxy or shared phone keeps a copy: whatever a logged-in user is shown (workbench, back office, exports,
+    the API with a session) and the answers to forms posted by anyone (a consultation carries a phone).
+    A view that set its own Cache-Control keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        private = request.method not in ("GET", "HEAD") or (user is not None and user.is_authenticated)
+        if private and "Cache-Control" not in response:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from yunlou.accounts.permissions import VIEW_AUDIT_LOG
 from yunlou.accounts.staff import staff_required
 from yunlou.core.audit import ACTION_LABELS
+from yunlou.core.observability import REQUEST_ID_HEADER, current_request_id
 from yunlou.core.selectors import audit_log_list
 
 
@@ -36,6 +37,19 @@ def _redis_state() -> dict:
     except redis.RedisError as exc:
         return {"status": "down", "error": exc.__class__.__name__}
     return {"status": "ok"}
+
+
+def server_error(request):
+    """The 500 page, with the request's id so that a user's report leads to the logged traceback. Renders from
+    a self-contained template: nothing here may need the database or the request's other layers."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    request_id = getattr(request, "request_id", "") or current_request_id()
+    html = loader.get_template("500.html").render({"request_id": request_id})
+    response = HttpResponseServerError(html)
+    response[REQUEST_ID_HEADER] = request_id
+    return response
 
 
 @never_cache

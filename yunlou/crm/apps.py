@@ -12,4 +12,5 @@ class CrmConfig(AppConfig):
 
         register_audit_action("binding.reassign", _("Customer reassigned"), fields={"consultant": _("Consultant")})
         register_audit_action("customer.phone_reveal", _("Phone number revealed"))
+        register_audit_action("customer.phone_reveal_refused", _("Phone number reveal refused"))
         register_audit_action("customer.consultation", _("Consultation received"))

@@ -26,10 +26,12 @@ class VisitorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        known = parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE)) or parse_visitor_id(
-            request.headers.get(VISITOR_HEADER)
-        )
+        from_cookie = parse_visitor_id(request.COOKIES.get(VISITOR_COOKIE))
+        from_header = None if from_cookie else parse_visitor_id(request.headers.get(VISITOR_HEADER))
+        known = from_cookie or from_header
         request.visitor_id = known or uuid.uuid4()
+        # Where the id came from: a first-party cookie the browser kept, a client's header, or nowhere (new).
+        request.visitor_source = "cookie" if from_cookie else "header" if from_header else None
         request.showroom_cookies = {}
         response = self.get_response(request)
         if getattr(request, "wants_visitor_cookie", False) and known is None:

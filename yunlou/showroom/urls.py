@@ -13,6 +13,7 @@ urlpatterns = [
     path("p/<int:project_id>/buildings/<int:building_id>/", views.building_detail, name="building"),
     path("p/<int:project_id>/buildings/<int:building_id>/prices/", views.building_prices, name="building_prices"),
     path("p/<int:project_id>/news/", views.news, name="news"),
+    path("p/<int:project_id>/seen.gif", views.beacon, name="visit_beacon"),
     path("p/<int:project_id>/vr/", views.vr_tour, name="vr"),
     path("p/<int:project_id>/calculator/", views.calculator, name="calculator"),
     path("p/<int:project_id>/code/", views.phone_code, name="phone_code"),

@@ -27,7 +27,7 @@ from yunlou.showroom import selectors
 from yunlou.showroom.forms import ConsultationForm, MortgageForm, PhoneCodeForm, ShowroomSearchForm
 from yunlou.showroom.location import map_links
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
-from yunlou.showroom.page_cache import consultant_card, shared_page
+from yunlou.showroom.page_cache import consultant_card, shared_page, visit_beacon
 from yunlou.showroom.services import share_code_for
 from yunlou.showroom.visit import visit_for, visit_memo_forget
 
@@ -53,7 +53,8 @@ def _page(request, template: str, project, context: dict, status: int = 200):
                                    {"path": request.path})}
     visit = context.pop("visit", None) or visit_for(request, project)
     return render(request, template, {"project": project, "visit": visit, **context,
-                                      "consultant_card": consultant_card(visit.consultant_id)}, status=status)
+                                      "consultant_card": consultant_card(visit.consultant_id),
+                                      "visit_beacon": visit_beacon(visit)}, status=status)
 
 
 @require_GET
@@ -87,7 +88,20 @@ def project_detail(request, project_id: int):
     return HttpResponse(shared_page(
         request, name=f"project:{stub.pk}", version=stub.updated_at.isoformat(),
         template="showroom/project_detail.html", context=context, consultant_id=visit.consultant_id,
-        consultants=lambda: list(project_consultants(project=stub))))
+        consultants=lambda: list(project_consultants(project=stub)), beacon=visit_beacon(visit)))
+
+
+# A transparent 1×1 GIF: what an <img> beacon expects back.
+_PIXEL = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
+@require_GET
+def beacon(request, project_id: int):
+    """The page's beacon after a first view through a link: the browser, now carrying our cookie, is bound."""
+    visit_for(request, selectors.showroom_project_stub(project_id=project_id))
+    response = HttpResponse(_PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

@@ -13,6 +13,7 @@ carries it — a manager may reassign the customer at any moment.
 """
 
 import functools
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -25,18 +26,27 @@ from django.utils import timezone
 from yunlou.accounts.models import Role, User
 from yunlou.accounts.staff import request_staff
 from yunlou.catalogue.models import Project
+from yunlou.core import ratelimit
+from yunlou.core.audit import client_ip
 from yunlou.core.cache import local_copies
+from yunlou.core.errors import RateLimited
 from yunlou.crm.binding_cache import HeldBy, visitor_held_by
 from yunlou.crm.services import binding_claim, consultant_rotation_next_id, project_consultant_ids
 from yunlou.crm.services.bindings import binding_renewal_due
 from yunlou.showroom.middleware import VISITOR_HEADER
 from yunlou.showroom.models import ShareCode
 
+logger = logging.getLogger(__name__)
+
 ROTATION_COOKIE = "yl_cc{}"
 ROTATION_DAYS = 30
 _ROTATION_KEY = "rotation:choice:{}:{}"
 MEMO_COOKIE = "yl_b{}"
 MEMO_SECONDS = 600
+PENDING_COOKIE = "yl_p{}"
+PENDING_SECONDS = 1800
+# New bindings a network may make in an hour: a sales office's wifi sees dozens of buyers, a script thousands.
+BINDINGS_PER_IP_PER_HOUR = 60
 _UNKNOWN = object()
 
 
@@ -46,6 +56,7 @@ class Visit:
     consultant_id: int | None  # the consultant card on the page, and who gets the visitor's consultation
     is_bound: bool  # the consultant holds this visitor through a binding (锁客)
     is_own_preview: bool = False  # a consultant of the project looking at it: their own card
+    awaits_beacon: bool = False  # a first view through a link: the page's beacon request binds the browser
 
     @cached_property
     def consultant(self) -> User | None:
@@ -99,23 +110,63 @@ def visit_for(request: HttpRequest, project: Project) -> Visit:
         else:
             _memo_write(request, project, held)
     code = request.GET.get("s", "")
-    if code:
-        share_id, owner_id = _share_owner(code, project)
-        # Someone already holds the visitor (first link wins); their own link again renews, now and then.
-        if owner_id is not None and (held is None or (held.consultant_id == owner_id and binding_renewal_due(
-                expires_at=held.expires_at))):
-            owner = User.objects.get(pk=owner_id)
-            binding = binding_claim(project=project, consultant=owner, visitor_id=request.visitor_id,
-                                    share_code_id=share_id)
-            if binding.customer_id is None:
-                _memo_write(request, project, HeldBy(consultant_id=binding.consultant_id,
-                                                     expires_at=binding.expires_at))
-            else:
-                visit_memo_forget(request, project)
-            return Visit(project=project, consultant_id=binding.consultant_id, is_bound=True)
+    share_id, owner_id = _share_owner(code, project) if code else _pending_share(request, project)
+    # Someone already holds the visitor (first link wins); their own link again renews, now and then.
+    if owner_id is not None and (held is None or (held.consultant_id == owner_id and binding_renewal_due(
+            expires_at=held.expires_at))):
+        if request.visitor_source is None:
+            # A first view without our cookie binds no one yet: a script fetching the link with fresh ids would
+            # bind a "visitor" per request. The browser keeps the link in a cookie, and its next request —
+            # the page's own beacon, or any page — binds it.
+            _pending_share_write(request, project, share_id, owner_id)
+            return Visit(project=project, consultant_id=owner_id, is_bound=False, awaits_beacon=True)
+        if held is None and not _may_bind_another(request):
+            return Visit(project=project, consultant_id=owner_id, is_bound=False)
+        owner = User.objects.get(pk=owner_id)
+        binding = binding_claim(project=project, consultant=owner, visitor_id=request.visitor_id,
+                                share_code_id=share_id)
+        _pending_share_clear(request, project)
+        if binding.customer_id is None:
+            _memo_write(request, project, HeldBy(consultant_id=binding.consultant_id,
+                                                 expires_at=binding.expires_at))
+        else:
+            visit_memo_forget(request, project)
+        return Visit(project=project, consultant_id=binding.consultant_id, is_bound=True)
     if held is not None:
         return Visit(project=project, consultant_id=held.consultant_id, is_bound=True)
     return Visit(project=project, consultant_id=_rotation_consultant_id(request, project), is_bound=False)
+
+
+def _pending_share(request: HttpRequest, project: Project) -> tuple[int | None, int | None]:
+    """The link a browser arrived by before it had our cookie, if it is still a current consultant's."""
+    raw = _signed_cookie(request, PENDING_COOKIE.format(project.pk), max_age=PENDING_SECONDS)
+    share_id, _sep, owner_id = (raw or "").partition(":")
+    if not (share_id.isdigit() and owner_id.isdigit()) or int(owner_id) not in project_consultant_ids(
+            project=project):
+        return None, None
+    return int(share_id), int(owner_id)
+
+
+def _pending_share_write(request: HttpRequest, project: Project, share_id: int, owner_id: int) -> None:
+    request.showroom_cookies[PENDING_COOKIE.format(project.pk)] = (f"{share_id}:{owner_id}", PENDING_SECONDS)
+
+
+def _pending_share_clear(request: HttpRequest, project: Project) -> None:
+    if PENDING_COOKIE.format(project.pk) in request.COOKIES:
+        request.showroom_cookies[PENDING_COOKIE.format(project.pk)] = None
+
+
+def _may_bind_another(request: HttpRequest) -> bool:
+    """Count a new binding against the caller's network; past the hour's allowance, links show their
+    consultant's card but bind no one (logged, for the channel manager's fraud review)."""
+    try:
+        ratelimit.hit(f"bindings:ip-hour:{client_ip(request)}", limit=BINDINGS_PER_IP_PER_HOUR,
+                      window_seconds=3_600, message="")
+    except RateLimited:
+        logger.warning("binding refused: too many new bindings from one network", extra={
+            "ip": client_ip(request)})
+        return False
+    return True
 
 
 def _memo_read(request: HttpRequest, project: Project):

@@ -62,3 +62,17 @@ def test_spelling_the_phone_differently_does_not_buy_more_tries(client, manager)
         login(client, spelling, "wrong-password")
     assert login(client, "13900000002").status_code == 429
     assert login(client, "liu").status_code == 429  # the account, whichever name it is reached by
+
+
+def test_failed_logins_by_a_number_record_no_plain_number(client, manager, caplog):
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    for spelling in ("137 1234 5678", "+86 13712345678"):  # a number no account has
+        login(client, spelling, "wrong-password")
+    login(client, "13900000002", "wrong-password")  # the manager's own number
+    recorded = [*AccessAttempt.objects.values_list("username", flat=True),
+                *AccessAttempt.objects.values_list("post_data", flat=True),
+                *AccessFailureLog.objects.values_list("username", flat=True), caplog.text]
+    assert not [entry for entry in recorded if "12345678" in (entry or "").replace(" ", "")]
+    assert not [entry for entry in recorded if "00000002" in (entry or "").replace(" ", "")]
+    assert AccessAttempt.objects.filter(username__startswith="phone:").count() == 1  # both spellings, one count

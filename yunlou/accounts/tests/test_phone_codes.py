@@ -70,3 +70,18 @@ def test_an_invalid_number_gets_no_code(phone):
     with pytest.raises(ValidationFailed) as error:
         phone_code_request(phone=phone, purpose="consultation", ip=None)
     assert error.value.field == "phone" and len(ConsoleSmsBackend.outbox) == count
+
+
+def test_a_network_already_refused_does_not_use_up_a_victims_daily_codes(db):
+    from yunlou.accounts.phone_codes import PER_IP_PER_HOUR, PER_PHONE_PER_DAY, phone_code_request
+    from yunlou.core.errors import RateLimited
+
+    for n in range(PER_IP_PER_HOUR):
+        phone_code_request(phone=f"1390000{n:04d}", purpose="consultation", ip="203.0.113.9")
+    victim = "13812345678"
+    for _ in range(PER_PHONE_PER_DAY + 5):  # the attacker keeps asking for the victim's number
+        with pytest.raises(RateLimited) as refused:
+            phone_code_request(phone=victim, purpose="consultation", ip="203.0.113.9")
+        assert "网络" in refused.value.message
+    # the victim, from their own network, still has every one of today's codes
+    phone_code_request(phone=victim, purpose="consultation", ip="198.51.100.7")

@@ -27,8 +27,16 @@ def test_floor_plans_carry_live_availability(client, showroom, plans, building):
 def test_the_consultant_card_binds_through_a_share_code_and_remembers_the_visitor(client, showroom, consultant,
                                                                                    second_consultant):
     code = share_code_for(owner=second_consultant.user, project=showroom).code
+    client.cookies.clear()
+    # a first call, with no visitor id yet, shows the link's consultant and hands out an id, but binds no one:
+    # a script asking with ever new ids must not make a binding per request
     first = client.get(f"/api/v1/projects/{showroom.pk}/consultant?s={code}").json()
-    assert first["is_bound"] and first["consultant"]["name"] == "陈晓雯"
+    assert not first["is_bound"] and first["consultant"]["name"] == "陈晓雯"
+    assert not Binding.objects.exists()
+    client.cookies.clear()
+    bound = client.get(f"/api/v1/projects/{showroom.pk}/consultant?s={code}",
+                       HTTP_X_VISITOR_ID=first["visitor_id"]).json()
+    assert bound["is_bound"] and bound["consultant"]["name"] == "陈晓雯"
     again = client.get(f"/api/v1/projects/{showroom.pk}/consultant", HTTP_X_VISITOR_ID=first["visitor_id"]).json()
     assert again["consultant"]["name"] == "陈晓雯" and again["visitor_id"] == first["visitor_id"]
 

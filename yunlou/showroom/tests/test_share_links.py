@@ -1,4 +1,5 @@
 import io
+import re
 
 import zxingcpp
 from PIL import Image
@@ -13,7 +14,12 @@ def test_a_visitor_arriving_by_a_share_link_is_bound_and_sees_that_consultant(cl
     code = share_code_for(owner=second_consultant.user, project=showroom).code
     response = client.get(f"/p/{showroom.pk}/?s={code}")
     visitor = response.cookies[VISITOR_COOKIE].value
-    assert "陈晓雯" in response.content.decode()
+    page = response.content.decode()
+    assert "陈晓雯" in page
+    # the first view, before the browser has shown it keeps our cookie, binds no one; the page's beacon does
+    assert not Binding.objects.exists()
+    beacon = re.search(r'<img src="([^"]+)"[^>]*data-testid="visit-beacon"', page)[1]
+    assert client.get(beacon)["Content-Type"] == "image/gif"
     binding = Binding.objects.get(project=showroom)
     assert str(binding.visitor_id) == visitor and binding.consultant == second_consultant.user
     assert binding.share_code.code == code
@@ -24,6 +30,7 @@ def test_a_visitor_arriving_by_a_share_link_is_bound_and_sees_that_consultant(cl
 def test_a_later_link_from_another_consultant_does_not_take_the_visitor(client, showroom, consultant,
                                                                          second_consultant):
     client.get(f"/p/{showroom.pk}/?s={share_code_for(owner=consultant.user, project=showroom).code}")
+    client.get(f"/p/{showroom.pk}/seen.gif")  # the first page's beacon binds the visitor
     page = client.get(f"/p/{showroom.pk}/?s={share_code_for(owner=second_consultant.user, project=showroom).code}")
     assert "王磊" in page.content.decode()
     assert Binding.objects.filter(project=showroom).count() == 1
@@ -108,3 +115,25 @@ def test_managers_get_no_share_links_because_theirs_would_not_bind(client, showr
     client.force_login(manager.user)
     assert 'data-testid="my-share"' not in client.get(f"/p/{showroom.pk}/").content.decode()
     assert client.get(f"/m/qr/{showroom.pk}.png?path=/p/{showroom.pk}/").status_code == 404
+
+
+def test_a_script_fetching_the_link_with_fresh_ids_binds_nobody_and_one_network_binds_a_bounded_number(
+        client, showroom, consultant, settings):
+    from django.test import Client
+
+    from yunlou.showroom.visit import BINDINGS_PER_IP_PER_HOUR
+
+    url = f"/p/{showroom.pk}/?s={share_code_for(owner=consultant.user, project=showroom).code}"
+    for _ in range(50):  # no cookies kept: every request a "new visitor"
+        assert "王磊" in Client().get(url).content.decode()
+    assert not Binding.objects.exists()
+    # real browsers, keeping their cookies, from one network: the allowance is the limit
+    for _ in range(BINDINGS_PER_IP_PER_HOUR + 10):
+        browser = Client()
+        browser.get(url)
+        browser.get(f"/p/{showroom.pk}/seen.gif")
+    assert Binding.objects.count() == BINDINGS_PER_IP_PER_HOUR
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    elsewhere.get(url)
+    elsewhere.get(f"/p/{showroom.pk}/seen.gif")
+    assert Binding.objects.count() == BINDINGS_PER_IP_PER_HOUR + 1

@@ -35,17 +35,26 @@ def test_revealing_the_number_is_for_the_owner_and_audited(client, lead, consult
     assert entry.actor == consultant.user
 
 
-def test_another_consultant_neither_lists_nor_reveals_the_customer(client, lead, second_consultant):
+def test_another_consultant_neither_lists_nor_reveals_the_customer_and_learns_nothing(client, lead,
+                                                                                    second_consultant):
     client.force_login(second_consultant.user)
     assert "李女士" not in client.get("/m/customers/").content.decode()
-    assert client.post(f"/m/customers/{lead.pk}/phone/").status_code == 403
+    someone_elses = client.post(f"/m/customers/{lead.pk}/phone/")
+    missing = client.post(f"/m/customers/{lead.pk + 1000}/phone/")
+    # the same answer as for a customer that does not exist: asking does not reveal whose customer it is
+    assert someone_elses.status_code == missing.status_code == 404
+    assert someone_elses.content == missing.content
+    assert client.get(f"/m/customers/{lead.pk}/").status_code == 404
     assert not AuditLog.objects.filter(action="customer.phone_reveal").exists()
+    refused = AuditLog.objects.get(action="customer.phone_reveal_refused", target_id=str(lead.pk))
+    assert refused.actor == second_consultant.user
 
 
 def test_a_manager_sees_the_customer_masked_and_cannot_reveal_it(client, lead, manager):
     client.force_login(manager.user)
     assert "138****5678" in client.get("/m/customers/").content.decode()
     assert client.post(f"/m/customers/{lead.pk}/phone/").status_code == 403
+    assert AuditLog.objects.filter(action="customer.phone_reveal_refused", actor=manager.user).count() == 1
 
 
 def test_a_manager_reassigns_from_the_customer_page(client, lead, manager, second_consultant):
