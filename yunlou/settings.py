@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "yunlou.catalogue",
     "yunlou.crm",
     "yunlou.showroom",
+    "yunlou.launch",
+    "yunlou.payments",
     "yunlou.demo",
 ]
 
@@ -157,6 +159,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "bindings-expire": {"task": "crm.bindings_expire", "schedule": 3600.0},
+    "holds-expire": {"task": "launch.order_holds_expire", "schedule": 15.0},  # reads expire lazily too
 }
 CACHES = {
     "default": {"BACKEND": "yunlou.core.cache.ReusingRedisCache", "LOCATION": REDIS_URL}

@@ -13,6 +13,7 @@ admin.site.site_title = settings.ADMIN_SITE_HEADER
 
 urlpatterns = [
     # The buyer's pages first: they take the crowd (a shared link), and the resolver tries patterns in order.
+    path("pay/", include("yunlou.payments.urls")),
     path("", include("yunlou.showroom.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -13,11 +13,12 @@ VIEW_AUDIT_LOG = "audit.view"
 USE_WORKBENCH = "workbench.use"  # share links, own customers, consultations, notifications
 VIEW_PROJECT_CUSTOMERS = "customers.view_project"  # every customer of the covered projects
 REASSIGN_CUSTOMER = "customers.reassign"
+MANAGE_LAUNCH = "launch.manage"  # pledges, launches, the lottery, rehearsals
 
 _EVERY_STAFF = {VIEW_CATALOGUE, VIEW_GRID}
 _MANAGING = _EVERY_STAFF | {MANAGE_CATALOGUE, CHANGE_UNIT_STATUS, IMPORT_PRICE_LIST, EXPORT_PRICE_LIST,
                             VIEW_SALES_FIGURES, VIEW_AUDIT_LOG, USE_WORKBENCH, VIEW_PROJECT_CUSTOMERS,
-                            REASSIGN_CUSTOMER}
+                            REASSIGN_CUSTOMER, MANAGE_LAUNCH}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(_MANAGING),
