@@ -22,6 +22,7 @@ from ninja.renderers import JSONRenderer
 from yunlou.catalogue.api import router as catalogue_router
 from yunlou.core.errors import DomainError
 from yunlou.core.schemas import ErrorOut
+from yunlou.launch.api import router as launch_router
 from yunlou.showroom.api import router as showroom_router
 
 ERROR_CODES = {400: "malformed_body", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -188,3 +189,4 @@ def declare_errors(schema: dict) -> dict:
 
 api.add_router("/", catalogue_router)
 api.add_router("/", showroom_router)
+api.add_router("/", launch_router)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yunlou.showroom",
     "yunlou.launch",
     "yunlou.payments",
+    "yunlou.live",
     "yunlou.demo",
 ]
 
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yunlou.accounts.buyers.SingleSessionMiddleware",
     "yunlou.core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -14,6 +14,11 @@ admin.site.site_title = settings.ADMIN_SITE_HEADER
 urlpatterns = [
     # The buyer's pages first: they take the crowd (a shared link), and the resolver tries patterns in order.
     path("pay/", include("yunlou.payments.urls")),
+    path("live/", include("yunlou.live.urls")),
+    path("launches/", include("yunlou.launch.urls_buyer")),
+    path("launches/", include("yunlou.launch.urls_public")),
+    path("staff/", include("yunlou.launch.urls_staff")),
+    path("", include("yunlou.launch.urls_contracts")),
     path("", include("yunlou.showroom.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

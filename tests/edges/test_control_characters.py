@@ -26,6 +26,9 @@ from yunlou.core.forms import CleanCharField
 from yunlou.core.schemas import FREE_TEXT, IDENTIFIER
 from yunlou.core.text import UNWANTED, first_control, strip_controls
 from yunlou.crm.models import Consultation, Customer
+from yunlou.launch.services import unit_claim
+from yunlou.launch.tests.factories import launch_make, pledge_make, token_of
+from yunlou.showroom.middleware import visitor_token
 from yunlou.showroom.services import share_code_for
 
 # The characters the brief names, one of each kind: NUL, another C0 control, DEL, a C1 control, the bidi
@@ -103,14 +106,18 @@ def _page_routes(resolver=None, prefix="") -> list[str]:
 def world(showroom, building, consultant, manager, client):
     """A published project with a building, units, permits, a share code and a customer, so that most pages
     have something to show; the ids every page route needs."""
-    visitor = str(uuid.uuid4())
+    visitor = visitor_token(uuid.uuid4())
     client.post(f"/api/v1/projects/{showroom.pk}/consultations", {
         "name": "李女士", "phone": "13812345678", "code": sms_code_for("13812345678")},
         content_type=JSON, HTTP_X_VISITOR_ID=visitor)
     customer = Customer.objects.get()
     unit = Unit.objects.filter(building=building).first()
+    pledge = pledge_make(showroom, phone="13700000001")
+    launch = launch_make(showroom, units=list(building.units.all()[:2]), pledges=[pledge])
+    order = unit_claim(launch_id=launch.pk, pledge=pledge, token=token_of(launch, unit))
     return {"project_id": showroom.pk, "building_id": building.pk, "unit_id": unit.pk,
-            "plan_id": unit.floor_plan_id, "customer_id": customer.pk, "draft_id": 1, "number": 1}
+            "plan_id": unit.floor_plan_id, "customer_id": customer.pk, "draft_id": 1, "number": 1,
+            "launch_id": launch.pk, "order_id": order.pk, "out_trade_no": "YLTEST0001", "prepay_id": "wx-no-such"}
 
 
 def _page_urls(ids: dict) -> list[str]:

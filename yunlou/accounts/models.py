@@ -17,6 +17,8 @@ class User(AbstractUser):
     title = models.CharField(_("job title"), max_length=50, blank=True)
     avatar = models.ImageField(_("photo"), upload_to="avatars/", blank=True)
     wechat_qr = models.ImageField(_("WeChat QR code"), upload_to="avatars/wechat/", blank=True)
+    # A buyer's one active session (against selection scripts): a new phone login ends the one before.
+    active_session_key = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     objects = UserManager()
 

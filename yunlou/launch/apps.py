@@ -23,6 +23,13 @@ class LaunchConfig(AppConfig):
         register_audit_action("pledge.import", _("Pledge list imported"), fields={"pledges": _("Pledges")})
         register_audit_action("pledge.refund", _("Pledge refunded"))
         register_audit_action("order.subscribe", _("Unit subscribed"))
+        register_audit_action("order.sign", _("Contract signed"), fields={"contract": _("Contract number"),
+                                                                         "sha256": _("SHA-256")})
+        register_audit_action("order.refund", _("Order refunded"))
+        register_audit_action("order.cancel", _("Hold cancelled by the buyer"))
+        register_audit_action("contract.download", _("Contract downloaded"))
+        register_audit_action("launch.orders_export", _("Launch orders exported"),
+                              fields={"orders": _("Orders"), "filters": _("Filters")})
 
         from yunlou.launch.services.orders import order_deposit_received, pledge_payment_received
         from yunlou.payments.handlers import payment_handlers

@@ -204,6 +204,8 @@ class LaunchUnit(models.Model):
     launch = models.ForeignKey(Launch, on_delete=models.CASCADE, related_name="launch_units")
     unit = models.ForeignKey("catalogue.Unit", on_delete=models.PROTECT, related_name="launch_units")
     token = models.CharField(max_length=32, unique=True)
+    # The rehearsal's own tokens: what a rehearsal hands out tells nothing about the real launch's.
+    rehearsal_token = models.CharField(max_length=32, unique=True)
     is_reserved = models.BooleanField(_("reserved by the developer (预留)"), default=False)
     # The rehearsal's own availability: rehearsal claims change this, never the unit.
     is_rehearsal_held = models.BooleanField(default=False)
@@ -215,6 +217,28 @@ class LaunchUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.launch_id}/{self.unit_id}"
+
+
+class Favourite(models.Model):
+    """收藏: a unit a buyer marks before the start, in their order of preference (rank 1 first); at the start the
+    page offers the next favourite when one is taken."""
+
+    launch = models.ForeignKey(Launch, on_delete=models.CASCADE, related_name="favourites")
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="favourites")
+    launch_unit = models.ForeignKey(LaunchUnit, on_delete=models.CASCADE, related_name="favourites")
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
+        ordering = ["launch", "pledge", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["launch", "pledge", "launch_unit"], name="favourite_once_per_unit"),
+            models.UniqueConstraint(fields=["launch", "pledge", "rank"], name="favourite_rank_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pledge_id} #{self.rank}"
 
 
 class OrderStatus(models.TextChoices):

@@ -28,6 +28,7 @@ from yunlou.accounts.models import Organization, Role
 from yunlou.accounts.staff import Staff
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from yunlou.core.text import strip_controls
 from yunlou.payments import wechatpay_protocol as protocol
 from yunlou.payments.config import wechatpay_config
 from yunlou.payments.gateways import GatewayEvent, PaymentGateway, gateway_for
@@ -209,10 +210,13 @@ class _NonceSpent(Exception):
 
 
 def _notification_log(*, headers, body: str, result: str, message: str, event: GatewayEvent | None = None) -> None:
-    lower = {key.lower(): value for key, value in headers.items()}
+    """A refused notification, kept for the record: what came from anyone is kept without control characters (a
+    NUL would stop PostgreSQL storing it at all; an override would disguise it when shown)."""
+    lower = {key.lower(): strip_controls(str(value)) for key, value in headers.items()}
     PaymentNotification.objects.create(
-        nonce=str(lower.get("wechatpay-nonce", ""))[:64], timestamp=str(lower.get("wechatpay-timestamp", ""))[:16],
-        serial=str(lower.get("wechatpay-serial", ""))[:64], result=result, message=message[:200], body=body[:20000],
+        nonce=lower.get("wechatpay-nonce", "")[:64], timestamp=lower.get("wechatpay-timestamp", "")[:16],
+        serial=lower.get("wechatpay-serial", "")[:64], result=result, message=strip_controls(message)[:200],
+        body=strip_controls(body[:20000]),
         event_id=event.event_id[:64] if event else "", event_type=event.event_type[:40] if event else "",
     )
 

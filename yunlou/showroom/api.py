@@ -16,6 +16,7 @@ from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier
 from yunlou.crm.services import consultation_submit
 from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, ConsultationInput
 from yunlou.showroom import selectors
+from yunlou.showroom.middleware import visitor_token
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
 from yunlou.showroom.visit import visit_for
 
@@ -44,7 +45,7 @@ def consultant_card(request: HttpRequest, project_id: Id, s: Identifier = Query(
     visit = visit_for(request, project)
     consultant = visit.consultant
     return {
-        "visitor_id": str(request.visitor_id),
+        "visitor_id": visitor_token(request.visitor_id),
         "is_bound": visit.is_bound,
         "consultant": None if consultant is None else {
             "id": consultant.pk, "name": consultant.display_name or consultant.username, "title": consultant.title,

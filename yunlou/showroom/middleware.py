@@ -1,21 +1,37 @@
 import uuid
 
 from django.conf import settings
+from django.core import signing
 
 VISITOR_COOKIE = "yl_vid"
 VISITOR_HEADER = "X-Visitor-Id"  # what a mini program sends instead of a cookie
 VISITOR_COOKIE_AGE = 365 * 86_400
 
 
+_VISITOR_SIGNER_SALT = "yunlou.showroom.visitor"
+
+
+def visitor_token(visitor_id: uuid.UUID | str) -> str:
+    """The visitor id as we hand it out — in the cookie, or to a mini program for its X-Visitor-Id header —
+    signed, so that an id nobody was given is never taken for a returning visitor."""
+    return signing.Signer(salt=_VISITOR_SIGNER_SALT).sign(str(visitor_id))
+
+
 def parse_visitor_id(raw: str | None) -> uuid.UUID | None:
+    """The id inside a token we issued; None for anything else (a made-up id, an unsigned or altered one)."""
+    if not raw:
+        return None
     try:
-        return uuid.UUID(str(raw)) if raw else None
-    except ValueError:
+        return uuid.UUID(signing.Signer(salt=_VISITOR_SIGNER_SALT).unsign(str(raw)))
+    except (signing.BadSignature, ValueError):
         return None
 
 
 class VisitorMiddleware:
     """Give every browser a first-party visitor id, so a binding can hold before the buyer leaves a phone.
+
+    Ids are ours: a cookie or header counts only when it carries a token we signed (`visitor_token`), so a
+    script cannot make up a fresh "returning visitor" per request; each id costs it a real page view first.
 
     The cookie is written only by showroom pages (they set `request.wants_visitor_cookie`), never by the
     back office, and with any other cookies a showroom page asked for (`request.showroom_cookies`: name →
@@ -35,7 +51,7 @@ class VisitorMiddleware:
         request.showroom_cookies = {}
         response = self.get_response(request)
         if getattr(request, "wants_visitor_cookie", False) and known is None:
-            response.set_cookie(VISITOR_COOKIE, str(request.visitor_id), max_age=VISITOR_COOKIE_AGE,
+            response.set_cookie(VISITOR_COOKIE, visitor_token(request.visitor_id), max_age=VISITOR_COOKIE_AGE,
                                 httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
         for name, value in request.showroom_cookies.items():
             if value is None:

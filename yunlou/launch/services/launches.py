@@ -26,6 +26,7 @@ from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yunlou.launch import lottery
 from yunlou.launch.models import EntryOrder, Launch, LaunchEntry, LaunchUnit, Order, Pledge, PledgeStatus
+from yunlou.live.publish import launch_units_reset
 
 TOKEN_BYTES = 16  # 128 bits: as hard to guess as a session key
 
@@ -49,7 +50,8 @@ def launch_get_for_staff(*, staff: Staff, launch_id: int, lock: bool = False) ->
 @transaction.atomic
 def launch_create(*, staff: Staff, project_id: int, name: str, starts_at: datetime.datetime,
                   ends_at: datetime.datetime, unit_ids: Iterable[int], reserved_unit_ids: Iterable[int] = (),
-                  per_buyer_limit: int = 1, hold_minutes: int = 5, entry_order: str = EntryOrder.ALL_AT_ONCE,
+                  per_buyer_limit: int = 1, hold_minutes: int = 5, deposit: int = 5_000_000,
+                  entry_order: str = EntryOrder.ALL_AT_ONCE,
                   rehearsal_starts_at: datetime.datetime | None = None,
                   rehearsal_ends_at: datetime.datetime | None = None) -> Launch:
     project = _manageable(staff, project_id)
@@ -59,6 +61,8 @@ def launch_create(*, staff: Staff, project_id: int, name: str, starts_at: dateti
         raise ValidationFailed(_("Units per buyer must be 1 to 20."), field="per_buyer_limit")
     if not 1 <= hold_minutes <= 120:
         raise ValidationFailed(_("Hold minutes must be 1 to 120."), field="hold_minutes")
+    if not 0 < deposit <= 100_000_000_00:
+        raise ValidationFailed(_("The deposit must be more than 0 and at most ¥100,000,000."), field="deposit")
     if (rehearsal_starts_at is None) != (rehearsal_ends_at is None) or (
             rehearsal_starts_at and not rehearsal_starts_at < rehearsal_ends_at <= starts_at):
         raise ValidationFailed(_("The rehearsal needs a start and an end, both before the launch starts."),
@@ -81,12 +85,14 @@ def launch_create(*, staff: Staff, project_id: int, name: str, starts_at: dateti
                        field="unit_ids", code="not_available")
     launch = Launch.objects.create(
         project=project, name=name, starts_at=starts_at, ends_at=ends_at, per_buyer_limit=per_buyer_limit,
-        hold_minutes=hold_minutes, entry_order=entry_order, rehearsal_starts_at=rehearsal_starts_at,
+        hold_minutes=hold_minutes, deposit=deposit, entry_order=entry_order,
+        rehearsal_starts_at=rehearsal_starts_at,
         rehearsal_ends_at=rehearsal_ends_at,
     )
     LaunchUnit.objects.bulk_create([
         LaunchUnit(launch=launch, unit_id=unit_id, token=secrets.token_urlsafe(TOKEN_BYTES),
-                   is_reserved=unit_id in reserved) for unit_id in wanted
+                   rehearsal_token=secrets.token_urlsafe(TOKEN_BYTES), is_reserved=unit_id in reserved)
+        for unit_id in wanted
     ])
     audit_record(action="launch.create", target=launch, actor=staff.user, project=project,
                  changes={"units": [None, len(offered) - len(reserved & set(offered))],
@@ -104,10 +110,12 @@ def launch_list_freeze(*, staff: Staff, launch_id: int) -> Launch:
     pledges = list(Pledge.objects.filter(project=launch.project, status=PledgeStatus.ACTIVE).order_by("number"))
     if not pledges:
         raise Conflict(_("No buyer has an active pledge yet."), code="no_pledges")
-    LaunchEntry.objects.bulk_create([LaunchEntry(launch=launch, pledge=pledge) for pledge in pledges])
+    # Buyers put on the list before (by hand, or a freeze that was undone) stay on it, once.
+    LaunchEntry.objects.bulk_create([LaunchEntry(launch=launch, pledge=pledge) for pledge in pledges],
+                                    ignore_conflicts=True)
     launch.seed = lottery.seed_new()
     launch.seed_commitment = lottery.seed_commitment(launch.seed)
-    launch.list_digest = lottery.list_digest(pledge.number for pledge in pledges)
+    launch.list_digest = lottery.list_digest(launch.entries.values_list("pledge__number", flat=True))
     launch.list_frozen_at = timezone.now()
     launch.save(update_fields=["seed", "seed_commitment", "list_digest", "list_frozen_at"])
     audit_record(action="launch.list_freeze", target=launch, actor=staff.user, project=launch.project,
@@ -180,6 +188,7 @@ def launch_rehearsal_clear(*, staff: Staff, launch_id: int) -> int:
     launch = launch_get_for_staff(staff=staff, launch_id=launch_id, lock=True)
     deleted, _details = Order.objects.filter(launch=launch, is_rehearsal=True).delete()
     launch.launch_units.update(is_rehearsal_held=False)
+    launch_units_reset(launch_id=launch.pk, rehearsal=True)
     audit_record(action="launch.rehearsal_clear", target=launch, actor=staff.user, project=launch.project,
                  changes={"orders": [deleted, 0]})
     return deleted

@@ -14,6 +14,7 @@ active the same way.
 import base64
 import binascii
 import datetime
+import secrets
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -25,6 +26,7 @@ from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, NotFound, ValidationFailed
 from yunlou.launch.models import LaunchUnit, Order, OrderStatus, Pledge, PledgeStatus
 from yunlou.launch.services.selection import hold_expire_overdue
+from yunlou.live.publish import order_unit_changed
 from yunlou.payments.handlers import PaymentRefused
 
 SIGNATURE_MAX_BYTES = 512 * 1024
@@ -40,7 +42,7 @@ def order_for_buyer(*, pledge: Pledge, order_id: int, lock: bool = False) -> Ord
     return order if lock else hold_expire_overdue(order)
 
 
-def _signature_png(signature: str | bytes) -> bytes:
+def signature_png(signature: str | bytes) -> bytes:
     """signature_pad's PNG, as bytes or a data URL; refused when empty, too large or not a PNG."""
     if isinstance(signature, str):
         _head, _comma, data = signature.partition("base64,")
@@ -60,12 +62,14 @@ def order_subscription_form_sign(*, pledge: Pledge, order_id: int, signature: st
                                  now: datetime.datetime | None = None) -> Order:
     """The buyer signs the subscription form within the hold."""
     now = now or timezone.now()
-    png = _signature_png(signature)
+    png = signature_png(signature)
     order = order_for_buyer(pledge=pledge, order_id=order_id, lock=True)
     if order.status != OrderStatus.HELD or order.held_until <= now:
         raise Conflict(_("The hold on this unit has ended."), code="hold_ended")
     if order.subscription_form_signed_at is None:
-        order.subscription_signature.save(f"order-{order.pk}.png", ContentFile(png), save=False)
+        # A random name: media files are served by path, and an order's number is easy to guess.
+        order.subscription_signature.save(f"order-{order.pk}-{secrets.token_urlsafe(12)}.png", ContentFile(png),
+                                          save=False)
         order.subscription_form_signed_at = now
         order.save(update_fields=["subscription_signature", "subscription_form_signed_at"])
     _subscribe_if_complete(order, now=now)
@@ -108,6 +112,7 @@ def _subscribe_if_complete(order: Order, *, now: datetime.datetime) -> None:
     Order.objects.filter(pk=order.pk, status=OrderStatus.HELD).update(status=OrderStatus.SUBSCRIBED,
                                                                       subscribed_at=now)
     order.status, order.subscribed_at = OrderStatus.SUBSCRIBED, now
+    order_unit_changed(order)
     if not order.is_rehearsal:
         audit_record(action="order.subscribe", target=order, project=order.launch.project, actor=order.pledge.buyer)
 
@@ -136,6 +141,7 @@ def order_deposit_received(payment) -> None:
             raise PaymentRefused(_("The hold had ended and you hold another unit now; the deposit is "
                                    "refunded.")) from None
         order.status = OrderStatus.HELD
+        order_unit_changed(order)
     elif order.status != OrderStatus.HELD:
         raise PaymentRefused(_("This order can no longer take a deposit."))
     order.deposit_paid_at = now

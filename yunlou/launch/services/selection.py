@@ -36,6 +36,7 @@ from yunlou.launch.models import (
     Pledge,
     PledgeStatus,
 )
+from yunlou.live.publish import order_unit_changed
 
 
 def _selection_window_check(*, launch: Launch, entry: LaunchEntry, now: datetime.datetime) -> bool:
@@ -75,7 +76,8 @@ def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.date
         raise Forbidden(_("You are not on this launch's list of eligible buyers."), code="not_eligible")
     rehearsal = _selection_window_check(launch=launch, entry=entry, now=now)
     # A reserved unit's token answers exactly like an unknown one: nothing tells a script it exists.
-    offered = LaunchUnit.objects.filter(launch=launch, token=token, is_reserved=False).values_list(
+    by_token = {"rehearsal_token": token} if rehearsal else {"token": token}
+    offered = LaunchUnit.objects.filter(launch=launch, is_reserved=False, **by_token).values_list(
         "pk", "unit_id").first()
     if offered is None:
         raise NotFound(_("No such unit in this launch."), field="unit")
@@ -112,6 +114,7 @@ def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.date
     if not rehearsal:
         audit_record(action="order.hold", target=order, project=launch.project, actor=pledge.buyer,
                      changes={"unit": [None, unit_id]})
+    order_unit_changed(order)
     return order
 
 
@@ -131,6 +134,7 @@ def _order_expire(order_id: int, *, now: datetime.datetime) -> bool:
             Unit.objects.filter(pk=order.unit_id, status=UnitStatus.HELD).update(
                 status=UnitStatus.AVAILABLE, status_changed_at=now)
             audit_record(action="order.hold_expire", target=order, project=order.launch.project)
+        order_unit_changed(order)
         return True
 
 

@@ -39,11 +39,12 @@ def launch_make(project, *, units, pledges=(), reserved=(), starts_in_minutes: i
         unit.status = UnitStatus.AVAILABLE
         unit.save(update_fields=["status"])
         LaunchUnit.objects.create(launch=launch, unit=unit, token=secrets.token_urlsafe(16),
-                                  is_reserved=unit in reserved)
+                                  rehearsal_token=secrets.token_urlsafe(16), is_reserved=unit in reserved)
     for place, pledge in enumerate(pledges, start=1):
         LaunchEntry.objects.create(launch=launch, pledge=pledge, place=place)
     return launch
 
 
-def token_of(launch: Launch, unit) -> str:
-    return LaunchUnit.objects.get(launch=launch, unit=unit).token
+def token_of(launch: Launch, unit, *, rehearsal: bool = False) -> str:
+    row = LaunchUnit.objects.get(launch=launch, unit=unit)
+    return row.rehearsal_token if rehearsal else row.token

@@ -136,7 +136,7 @@ def test_clearing_the_rehearsal_deletes_its_orders_and_frees_its_units_and_leave
 
     LaunchEntry.objects.create(launch=launch, pledge=buyer, place=1)
     unit = building.units.get(pk=unit_ids[0])
-    unit_claim(launch_id=launch.pk, pledge=buyer, token=token_of(launch, unit))
+    unit_claim(launch_id=launch.pk, pledge=buyer, token=token_of(launch, unit, rehearsal=True))
     assert launch_rehearsal_clear(staff=manager, launch_id=launch.pk) == 1
     assert not Order.objects.exists()
     assert not LaunchUnit.objects.filter(is_rehearsal_held=True).exists()

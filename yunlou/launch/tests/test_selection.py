@@ -130,7 +130,9 @@ def test_a_rehearsal_claim_leaves_the_real_unit_alone_and_is_kept_apart(project,
     launch = launch_make(project, units=units, pledges=[buyer], starts_in_minutes=60,
                          rehearsal_starts_at=now - datetime.timedelta(minutes=5),
                          rehearsal_ends_at=now + datetime.timedelta(minutes=30))
-    order = unit_claim(launch_id=launch.pk, pledge=buyer, token=token_of(launch, units[0]))
+    with pytest.raises(NotFound):  # the real launch's tokens mean nothing in the rehearsal
+        unit_claim(launch_id=launch.pk, pledge=buyer, token=token_of(launch, units[0]))
+    order = unit_claim(launch_id=launch.pk, pledge=buyer, token=token_of(launch, units[0], rehearsal=True))
     units[0].refresh_from_db()
     assert order.is_rehearsal and units[0].status == UnitStatus.AVAILABLE
     # the real launch later: the same buyer and unit start from nothing

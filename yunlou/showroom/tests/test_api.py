@@ -42,7 +42,10 @@ def test_the_consultant_card_binds_through_a_share_code_and_remembers_the_visito
 
 
 def test_a_mini_program_asks_with_a_verified_phone(client, showroom, consultant):
-    visitor = str(uuid.uuid4())
+    from yunlou.showroom.middleware import visitor_token
+
+    visitor_id = uuid.uuid4()
+    visitor = visitor_token(visitor_id)
     sent = client.post("/api/v1/sms/codes", {"phone": "13812345678"}, content_type=JSON)
     assert sent.status_code == 202
     from yunlou.accounts.sms import ConsoleSmsBackend
@@ -51,7 +54,7 @@ def test_a_mini_program_asks_with_a_verified_phone(client, showroom, consultant)
         "name": "李女士", "phone": "13812345678", "code": ConsoleSmsBackend.last_code("13812345678"),
     }, content_type=JSON, HTTP_X_VISITOR_ID=visitor)
     assert response.status_code == 201 and response.json()["consultant"] == "王磊"
-    assert Customer.objects.get().visitors.get().visitor_id == uuid.UUID(visitor)
+    assert Customer.objects.get().visitors.get().visitor_id == visitor_id
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [

@@ -102,7 +102,9 @@ def test_a_mini_program_without_cookies_keeps_its_rotation_consultant_by_visitor
         client, showroom, consultant, second_consultant):
     import uuid
 
-    visitor = str(uuid.uuid4())
+    from yunlou.showroom.middleware import visitor_token
+
+    visitor = visitor_token(uuid.uuid4())  # as the API handed it out earlier
     headers = {"X-Visitor-Id": visitor}
     card = client.get(f"/api/v1/projects/{showroom.pk}/consultant", headers=headers).json()["consultant"]
     client.cookies.clear()

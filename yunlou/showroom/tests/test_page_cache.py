@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from yunlou.accounts.tests.utils import sms_code_for
 from yunlou.crm.models import Consultation
-from yunlou.showroom.middleware import VISITOR_COOKIE
+from yunlou.showroom.middleware import VISITOR_COOKIE, parse_visitor_id, visitor_token
 from yunlou.showroom.services import share_code_for
 
 CARD = re.compile(r'data-testid="consultant-card" data-consultant="(\d+)"')
@@ -18,7 +18,7 @@ CARD = re.compile(r'data-testid="consultant-card" data-consultant="(\d+)"')
 
 def visitor() -> Client:
     client = Client(enforce_csrf_checks=True)
-    client.cookies[VISITOR_COOKIE] = str(uuid.uuid4())
+    client.cookies[VISITOR_COOKIE] = visitor_token(uuid.uuid4())
     return client
 
 
@@ -137,7 +137,7 @@ def test_a_returning_visitor_carries_who_holds_them_and_a_forged_note_is_ignored
     memo = MEMO_COOKIE.format(showroom.pk)
     bound = visitor()
     bound.get(f"{url}?s={share_code_for(owner=second_consultant.user, project=showroom).code}")
-    assert str(bound.cookies[memo].value).startswith(bound.cookies[VISITOR_COOKIE].value)
+    assert str(bound.cookies[memo].value).startswith(str(parse_visitor_id(bound.cookies[VISITOR_COOKIE].value)))
     cache.clear()  # the shared answers are gone: the page must rely on the browser's own note
     with CaptureQueriesContext(connection) as captured:
         page = bound.get(url)

@@ -1,11 +1,12 @@
 import io
 import re
+import uuid
 
 import zxingcpp
 from PIL import Image
 
 from yunlou.crm.models import Binding
-from yunlou.showroom.middleware import VISITOR_COOKIE
+from yunlou.showroom.middleware import VISITOR_COOKIE, parse_visitor_id
 from yunlou.showroom.services import share_code_for
 
 
@@ -13,7 +14,7 @@ def test_a_visitor_arriving_by_a_share_link_is_bound_and_sees_that_consultant(cl
                                                                                 second_consultant):
     code = share_code_for(owner=second_consultant.user, project=showroom).code
     response = client.get(f"/p/{showroom.pk}/?s={code}")
-    visitor = response.cookies[VISITOR_COOKIE].value
+    visitor = str(parse_visitor_id(response.cookies[VISITOR_COOKIE].value))
     page = response.content.decode()
     assert "陈晓雯" in page
     # the first view, before the browser has shown it keeps our cookie, binds no one; the page's beacon does
@@ -126,6 +127,13 @@ def test_a_script_fetching_the_link_with_fresh_ids_binds_nobody_and_one_network_
     url = f"/p/{showroom.pk}/?s={share_code_for(owner=consultant.user, project=showroom).code}"
     for _ in range(50):  # no cookies kept: every request a "new visitor"
         assert "王磊" in Client().get(url).content.decode()
+    assert not Binding.objects.exists()
+    # made-up ids, as a cookie or as a mini program's header, on the page and through the API
+    code = share_code_for(owner=consultant.user, project=showroom).code
+    for _ in range(25):
+        Client().get(url, HTTP_X_VISITOR_ID=str(uuid.uuid4()))
+        Client(HTTP_COOKIE=f"yl_vid={uuid.uuid4()}").get(url)
+        Client().get(f"/api/v1/projects/{showroom.pk}/consultant?s={code}", HTTP_X_VISITOR_ID=str(uuid.uuid4()))
     assert not Binding.objects.exists()
     # real browsers, keeping their cookies, from one network: the allowance is the limit
     for _ in range(BINDINGS_PER_IP_PER_HOUR + 10):

@@ -1,0 +1,157 @@
+"""The buyer's side of a launch: their pledge, the grid they see, favourites (收藏) and selection with the next
+favourite offered when a unit is taken.
+
+A pledge imported by the sales office has no account yet; it is joined to the buyer's account the first time they
+log in with its phone. Unit tokens are handed out only while the buyer may select (the launch or its rehearsal is
+open and they are on its list), so before the start a script has nothing to aim at.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunlou.catalogue.models import UnitStatus
+from yunlou.core import ratelimit
+from yunlou.core.errors import Conflict, NotFound, ValidationFailed
+from yunlou.launch.models import (
+    Favourite,
+    Launch,
+    LaunchEntry,
+    LaunchUnit,
+    Order,
+    Pledge,
+    PledgeStatus,
+)
+from yunlou.launch.services.selection import unit_claim
+
+MAX_FAVOURITES = 20
+SELECTIONS_PER_BUYER_PER_SECOND = 5
+SELECTIONS_PER_IP_PER_SECOND = 200  # a sales office's Wi-Fi puts many buyers behind one address
+
+
+def buyer_pledge(*, user, project_id: int) -> Pledge | None:
+    """The buyer's pledge for the project (active or awaiting payment), joining an imported one by phone."""
+    if user is None or not user.is_authenticated:
+        return None
+    pledge = Pledge.objects.filter(project_id=project_id, buyer=user).exclude(status=PledgeStatus.REFUNDED).first()
+    if pledge is None and user.phone_hash:
+        Pledge.objects.filter(project_id=project_id, phone_hash=user.phone_hash, buyer__isnull=True).exclude(
+            status=PledgeStatus.REFUNDED).update(buyer=user)
+        pledge = Pledge.objects.filter(project_id=project_id, buyer=user).exclude(
+            status=PledgeStatus.REFUNDED).first()
+    return pledge
+
+
+def launch_public_get(*, launch_id: int) -> Launch:
+    launch = Launch.objects.select_related("project").filter(pk=launch_id, project__is_published=True).first()
+    if launch is None:
+        raise NotFound(_("No such launch."), field="launch_id")
+    return launch
+
+
+@dataclass(frozen=True)
+class GridUnit:
+    unit_id: int
+    code: str
+    building: str
+    floor: int
+    area: str
+    price: int
+    status: str
+    token: str | None
+    favourite_rank: int | None
+
+
+def buyer_may_select(*, launch: Launch, pledge: Pledge | None, now: datetime.datetime) -> bool:
+    return bool(pledge and pledge.status == PledgeStatus.ACTIVE
+                and (launch.is_open(now) or launch.is_rehearsing(now))
+                and LaunchEntry.objects.filter(launch=launch, pledge=pledge).exists())
+
+
+def launch_grid(*, launch: Launch, pledge: Pledge | None, now: datetime.datetime | None = None) -> list[GridUnit]:
+    """Every offered unit as the buyer sees it; tokens only while this buyer may select."""
+    now = now or timezone.now()
+    reveal = buyer_may_select(launch=launch, pledge=pledge, now=now)
+    rehearsal = launch.is_rehearsing(now)
+    ranks = dict(Favourite.objects.filter(launch=launch, pledge=pledge).values_list("launch_unit_id", "rank")
+                 ) if pledge else {}
+    rows = (LaunchUnit.objects.filter(launch=launch, is_reserved=False)
+            .select_related("unit__building").order_by("unit__building__number", "-unit__floor", "unit__position"))
+    grid = []
+    for row in rows:
+        unit = row.unit
+        status = unit.status
+        if rehearsal:
+            status = UnitStatus.HELD if row.is_rehearsal_held else UnitStatus.AVAILABLE
+        grid.append(GridUnit(unit_id=unit.pk, code=unit.code, building=unit.building.number, floor=unit.floor,
+                             area=str(unit.area), price=unit.list_price, status=status,
+                             token=(row.rehearsal_token if rehearsal else row.token) if reveal else None,
+                             favourite_rank=ranks.get(row.pk)))
+    return grid
+
+
+@transaction.atomic
+def favourites_set(*, pledge: Pledge, launch_id: int, unit_ids: list[int]) -> list[Favourite]:
+    """The buyer's favourites in order of preference (replacing the earlier list); up to 20 offered units."""
+    launch = launch_public_get(launch_id=launch_id)
+    if pledge.project_id != launch.project_id:
+        raise NotFound(_("No such launch."), field="launch_id")
+    if timezone.now() >= launch.ends_at:
+        raise Conflict(_("Selection has ended."), code="ended")
+    unit_ids = list(dict.fromkeys(unit_ids))
+    if len(unit_ids) > MAX_FAVOURITES:
+        raise ValidationFailed(_("At most %(count)s favourites.") % {"count": MAX_FAVOURITES}, field="unit_ids")
+    offered = dict(LaunchUnit.objects.filter(launch=launch, is_reserved=False, unit_id__in=unit_ids)
+                   .values_list("unit_id", "pk"))
+    unknown = [unit_id for unit_id in unit_ids if unit_id not in offered]
+    if unknown:
+        raise ValidationFailed(_("These are not units of this launch: %(ids)s.")
+                               % {"ids": ", ".join(map(str, unknown[:10]))}, field="unit_ids")
+    Favourite.objects.filter(launch=launch, pledge=pledge).delete()
+    return Favourite.objects.bulk_create([
+        Favourite(launch=launch, pledge=pledge, launch_unit_id=offered[unit_id], rank=rank)
+        for rank, unit_id in enumerate(unit_ids, start=1)
+    ])
+
+
+@dataclass(frozen=True)
+class Selection:
+    order: Order | None
+    next_favourite: GridUnit | None = None
+
+
+def _next_favourite(launch: Launch, pledge: Pledge, *, after_token: str) -> GridUnit | None:
+    rehearsal = launch.is_rehearsing(timezone.now())
+    token_field = "rehearsal_token" if rehearsal else "token"
+    favourites = (Favourite.objects.filter(launch=launch, pledge=pledge)
+                  .exclude(**{f"launch_unit__{token_field}": after_token})
+                  .select_related("launch_unit__unit__building").order_by("rank"))
+    for favourite in favourites:
+        row, unit = favourite.launch_unit, favourite.launch_unit.unit
+        free = not row.is_rehearsal_held if rehearsal else unit.status == UnitStatus.AVAILABLE
+        if free:
+            return GridUnit(unit_id=unit.pk, code=unit.code, building=unit.building.number, floor=unit.floor,
+                            area=str(unit.area), price=unit.list_price, status=UnitStatus.AVAILABLE,
+                            token=getattr(row, token_field), favourite_rank=favourite.rank)
+    return None
+
+
+def buyer_select(*, pledge: Pledge, launch_id: int, token: str, ip: str | None) -> Selection:
+    """One tap: the unit held, or — when someone was faster — Conflict("taken") carrying the next favourite
+    still available in its details. Limited per buyer and per network against selection scripts."""
+    ratelimit.hit(f"select:pledge:{pledge.pk}", limit=SELECTIONS_PER_BUYER_PER_SECOND, window_seconds=1,
+                  message=_("Too many taps; please wait a second."))
+    if ip:
+        ratelimit.hit(f"select:ip:{ip}", limit=SELECTIONS_PER_IP_PER_SECOND, window_seconds=1,
+                      message=_("Too many requests from your network; please wait a second."))
+    try:
+        return Selection(order=unit_claim(launch_id=launch_id, pledge=pledge, token=token))
+    except Conflict as refused:
+        if refused.code == "taken":
+            launch = Launch.objects.get(pk=launch_id)
+            following = _next_favourite(launch, pledge, after_token=token)
+            refused.details = {"next": following.__dict__ if following else None}
+        raise

@@ -1,0 +1,91 @@
+"""The buyer's launch pages: SMS login, the grid with tokens only while selecting, the order page's signature and
+deposit steps, and nobody else's order."""
+
+import datetime
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from yunlou.accounts.buyers import LOGIN_PURPOSE
+from yunlou.accounts.tests.utils import sms_code_for
+from yunlou.launch.models import OrderStatus
+from yunlou.launch.services import unit_claim
+from yunlou.launch.tests.factories import launch_make, pledge_make, token_of
+from yunlou.launch.tests.test_orders import drawn_signature
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(project, building):
+    project.is_published = True
+    project.save(update_fields=["is_published"])
+    buyer, other = pledge_make(project, phone="13700000001"), pledge_make(project, phone="13700000002")
+    units = list(building.units.order_by("code")[:3])
+    launch = launch_make(project, units=units, pledges=[buyer, other], deposit=2_000_000)
+    return type("World", (), {"launch": launch, "units": units, "buyer": buyer, "other": other})
+
+
+def page_login(client: Client, launch, phone: str):
+    url = f"/launches/{launch.pk}/"
+    sent = client.post(url, {"phone": phone, "action": "send"})
+    assert sent.status_code == 200 and 'data-testid="code-sent"' in sent.content.decode()
+    code = sms_code_for(phone, purpose=LOGIN_PURPOSE)
+    response = client.post(url, {"phone": phone, "code": code, "action": "login"})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+def test_a_buyer_logs_in_on_the_launch_page_and_sees_their_pledge_and_selectable_units(client, world):
+    page = client.get(f"/launches/{world.launch.pk}/").content.decode()
+    assert 'data-testid="buyer-login"' in page and "data-token=" not in page
+    page_login(client, world.launch, "13700000001")
+    page = client.get(f"/launches/{world.launch.pk}/").content.decode()
+    assert world.buyer.number in page and 'data-may-select="1"' in page
+    assert page.count("data-token=") == 3 and token_of(world.launch, world.units[0]) in page
+
+
+def test_before_the_start_the_page_counts_down_and_hands_out_no_token(client, world):
+    world.launch.starts_at = timezone.now() + datetime.timedelta(minutes=10)
+    world.launch.save(update_fields=["starts_at"])
+    page_login(client, world.launch, "13700000001")
+    page = client.get(f"/launches/{world.launch.pk}/").content.decode()
+    assert 'data-testid="countdown"' in page and "data-token=" not in page and 'data-may-select="0"' in page
+
+
+def test_a_wrong_code_on_the_page_names_the_field_and_logs_nobody_in(client, world):
+    sms_code_for("13700000001", purpose=LOGIN_PURPOSE)
+    response = client.post(f"/launches/{world.launch.pk}/", {"phone": "13700000001", "code": "000000",
+                                                              "action": "login"})
+    assert response.status_code == 400 and 'data-testid="buyer-login"' in response.content.decode()
+
+
+def test_the_order_page_takes_the_signature_then_sends_the_buyer_to_pay(client, world, wechatpay, monkeypatch):
+    order = unit_claim(launch_id=world.launch.pk, pledge=world.buyer, token=token_of(world.launch, world.units[0]))
+    page_login(client, world.launch, "13700000001")
+    url = f"/launches/orders/{order.pk}/"
+    page = client.get(url).content.decode()
+    assert 'data-testid="signature-pad"' in page and 'data-testid="hold-countdown"' in page
+    assert client.post(url, {"signature": ""}).status_code == 400
+    assert client.post(url, {"signature": drawn_signature()}).status_code == 302
+    page = client.get(url).content.decode()
+    assert 'data-testid="form-signed"' in page and 'data-testid="pay-deposit"' in page
+
+    from yunlou.payments import gateways
+
+    monkeypatch.setattr(gateways.SandboxWechatGateway, "create", lambda self, payment: "https://pay.example/x")
+    response = client.post(f"/launches/orders/{order.pk}/pay/")
+    # to the gateway's page, which sends the buyer back to this order afterwards
+    assert response.status_code == 302
+    assert response["Location"] == "https://pay.example/x?redirect_url=http%3A%2F%2Ftestserver" + quote(url, safe="")
+
+
+def test_another_buyers_order_page_is_a_404(client, world):
+    order = unit_claim(launch_id=world.launch.pk, pledge=world.buyer, token=token_of(world.launch, world.units[0]))
+    page_login(client, world.launch, "13700000002")
+    assert client.get(f"/launches/orders/{order.pk}/").status_code == 404
+    assert client.post(f"/launches/orders/{order.pk}/", {"signature": drawn_signature()}).status_code == 404
+    assert Client().get(f"/launches/orders/{order.pk}/").status_code == 404
+    order.refresh_from_db()
+    assert order.status == OrderStatus.HELD and order.subscription_form_signed_at is None
