@@ -49,7 +49,8 @@ class RequestIdFilter(logging.Filter):
 
 def sentry_init(dsn: str, *, environment: str = "production", release: str | None = None) -> None:
     """Send unhandled errors to Sentry when SENTRY_DSN is set. No personal data leaves: the SDK's own PII
-    switch stays off and request bodies, cookies and query strings are dropped before sending."""
+    switch stays off, request bodies, cookies and query strings are dropped before sending, and frames go without
+    their local variables (a request's repr carries its query string; any local may hold a phone number)."""
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
 
@@ -62,4 +63,4 @@ def sentry_init(dsn: str, *, environment: str = "production", release: str | Non
         return event
 
     sentry_sdk.init(dsn=dsn, integrations=[DjangoIntegration()], send_default_pii=False, environment=environment,
-                    release=release, before_send=scrub, traces_sample_rate=0.0)
+                    release=release, before_send=scrub, traces_sample_rate=0.0, include_local_variables=False)

@@ -36,6 +36,39 @@ def test_check_deploy_still_refuses_the_demo_defaults():
     assert result.returncode != 0 and "yunlou.E001" in result.stderr + result.stdout
 
 
+PRINT_HTTPS_SETTINGS = """
+import django, json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yunlou.settings")
+django.setup()
+from django.conf import settings as s
+print(json.dumps({name: getattr(s, name, None) for name in (
+    "SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_REDIRECT_EXEMPT")}))
+"""
+
+
+def _settings_under(extra: dict) -> dict:
+    import json
+
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION and key != "DJANGO_DEBUG"}
+    result = subprocess.run([sys.executable, "-c", PRINT_HTTPS_SETTINGS], cwd=ROOT, env={**env, **extra},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_production_environment_turns_on_https_behind_the_proxy():
+    production = _settings_under(PRODUCTION)
+    assert production["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert production["SECURE_SSL_REDIRECT"] is True and production["SECURE_REDIRECT_EXEMPT"] == ["^healthz$"]
+    assert production["SECURE_HSTS_SECONDS"] == 31_536_000
+    assert production["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and production["SECURE_HSTS_PRELOAD"] is True
+    assert production["SESSION_COOKIE_SECURE"] is True and production["CSRF_COOKIE_SECURE"] is True
+    # without TRUSTED_PROXY_HTTPS the header anyone can send is not believed
+    untrusted = _settings_under({**PRODUCTION, "TRUSTED_PROXY_HTTPS": "0"})
+    assert untrusted["SECURE_PROXY_SSL_HEADER"] is None and untrusted["SECURE_SSL_REDIRECT"] is True
+
+
 def test_behind_the_proxy_http_is_sent_to_https_and_answers_carry_hsts(client, settings, db):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

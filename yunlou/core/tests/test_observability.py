@@ -60,7 +60,7 @@ class _Collector(BaseHTTPRequestHandler):
         pass
 
 
-def test_with_sentry_dsn_an_unhandled_error_reaches_sentry_without_cookies(tmp_path):
+def test_with_sentry_dsn_an_unhandled_error_reaches_sentry_without_cookies_query_or_body(tmp_path):
     server = HTTPServer(("127.0.0.1", 0), _Collector)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     script = tmp_path / "fail.py"
@@ -69,8 +69,9 @@ def test_with_sentry_dsn_an_unhandled_error_reaches_sentry_without_cookies(tmp_p
         "django.setup()\n"
         "from django.test import Client, override_settings\n"
         "with override_settings(ROOT_URLCONF='yunlou.core.tests.urls_failing', ALLOWED_HOSTS=['testserver']):\n"
-        "    Client(raise_request_exception=False).get('/test/failing/', HTTP_COOKIE='sessionid=secret',\n"
-        "                                              HTTP_X_REQUEST_ID='req-sentry-0001')\n"
+        "    Client(raise_request_exception=False).post('/test/failing/?phone=13812345678',\n"
+        "        {'id_number': '11010519491231002X'}, HTTP_COOKIE='sessionid=secret',\n"
+        "        HTTP_X_REQUEST_ID='req-sentry-0001')\n"
         "sentry_sdk.flush(timeout=10)\n"
     )
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "yunlou.settings", "PYTHONPATH": str(ROOT),
@@ -80,3 +81,5 @@ def test_with_sentry_dsn_an_unhandled_error_reaches_sentry_without_cookies(tmp_p
     envelope = b"\n".join(_Collector.received).decode()
     assert "the ledger is on fire" in envelope and "req-sentry-0001" in envelope
     assert "sessionid" not in envelope and "secret" not in envelope
+    # the query string and the body carry customers' numbers: neither leaves
+    assert "13812345678" not in envelope and "11010519491231002X" not in envelope
