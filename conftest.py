@@ -112,3 +112,11 @@ def outsider(db):
 
     other = ProjectFactory(name="别家楼盘")
     return make_staff(role="manager", organization=other.organization, projects=[other])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last, after pytest-django has ordered the rest: sync Playwright keeps an event loop running in
+    the main thread for the rest of the session, and code that calls asyncio.run() (pyHanko's signing and
+    validation, the live-update server's tests) cannot run after it in that thread."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -627,7 +627,10 @@ def main() -> None:
     if args.sse_helper:
         asyncio.run(sse_helper_main(args.sse_helper, args.sse_clients))
         return
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the cleanup below runs on kill too
+    # Ctrl-C and kill end the run at once, through the cleanup below (asyncio's own Ctrl-C handling would
+    # wait for every tap in flight first).
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     sse_clients = args.sse_clients if args.sse_clients is not None else args.buyers
 

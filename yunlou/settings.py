@@ -243,6 +243,9 @@ LOGGING = {
     },
 }
 
+# 认筹: what a buyer pays online to pledge (fen); refundable (退筹) until they hold a unit.
+PLEDGE_AMOUNT_FEN = int(os.environ.get("PLEDGE_AMOUNT_FEN", "5000000"))
+
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
     from yunlou.core.observability import sentry_init

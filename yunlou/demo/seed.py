@@ -166,6 +166,7 @@ def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
             _permits_and_news(project)
             project_refresh_price_range(project=project)
         logins = _staff(organization, projects=[yunqi, binjiang])
+        logins += _launch(yunqi)
     if with_media:
         # Media files are written outside the transaction: they are files, and drawing them takes seconds.
         _media(yunqi, seed=1)
@@ -256,6 +257,57 @@ def _yunqi_status(building: Building, unit: Unit, rng: random.Random) -> str:
     if draw < sold_share + 0.03:
         return UnitStatus.HELD
     return UnitStatus.AVAILABLE
+
+
+DEMO_BUYERS = [("张伟", "13700000001"), ("李娜", "13700000002"), ("王芳", "13700000003")]
+
+
+def _launch(project: Project) -> list[DemoLogin]:
+    """云栖府's online launch (开盘): open for a week from now, 20 available units of the tower with the most,
+    two reserved; three pledged buyers who log in on /launches/<id>/ with their phone and the SMS code (shown on
+    the page in the demo). The list is frozen and drawn, so the public lottery page has something to verify."""
+    import datetime
+    import secrets
+
+    from yunlou.launch import lottery
+    from yunlou.launch.models import Launch, LaunchEntry, LaunchUnit, Pledge, PledgeSource, PledgeStatus
+
+    if Launch.objects.filter(project=project).exists():
+        return [DemoLogin(phone, name, "buyer", phone) for name, phone in DEMO_BUYERS]
+    units = list(Unit.objects.filter(building__project=project, building__presale_permit__isnull=False,
+                                     status=UnitStatus.AVAILABLE).order_by("building__sort_order", "-floor",
+                                                                           "position")[:22])
+    now = timezone.now()
+    launch = Launch.objects.create(project=project, name="云栖府 线上开盘", starts_at=now,
+                                   ends_at=now + datetime.timedelta(days=7), deposit=2_000_000)
+    LaunchUnit.objects.bulk_create([
+        LaunchUnit(launch=launch, unit=unit, token=secrets.token_urlsafe(16),
+                   rehearsal_token=secrets.token_urlsafe(16), is_reserved=index >= 20)
+        for index, unit in enumerate(units)])
+    rng = random.Random("launch")
+    for number, (name, phone) in enumerate(DEMO_BUYERS, start=1):
+        serial = f"11010519900101{number:03d}"
+        Pledge.objects.create(project=project, number=f"RC{number:05d}", name=name, phone=phone,
+                              id_number=serial + _id_check(serial), amount=5_000_000, status=PledgeStatus.ACTIVE,
+                              source=PledgeSource.IMPORTED)
+    pledges = list(Pledge.objects.filter(project=project).order_by("number"))
+    seed = lottery.seed_new()
+    result = lottery.draw([pledge.number for pledge in pledges], seed, f"公证处 {rng.randint(1000, 9999)}")
+    places = {number: place for place, number in result.places}
+    LaunchEntry.objects.bulk_create([LaunchEntry(launch=launch, pledge=pledge, place=places[pledge.number])
+                                     for pledge in pledges])
+    Launch.objects.filter(pk=launch.pk).update(
+        list_frozen_at=now, list_digest=result.list_digest, seed_commitment=result.seed_commitment,
+        public_value=result.public_value, drawn_at=now)
+    launch.seed = seed
+    launch.save(update_fields=["seed"])
+    return [DemoLogin(phone, name, "buyer", phone) for name, phone in DEMO_BUYERS]
+
+
+def _id_check(first_17: str) -> str:
+    from yunlou.core.id_numbers import check_character
+
+    return check_character(first_17)
 
 
 def _staff(organization: Organization, *, projects: list[Project]) -> list[DemoLogin]:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -13,9 +14,10 @@ from ninja.security import django_auth
 
 from yunlou.accounts.buyers import LOGIN_PURPOSE, buyer_login
 from yunlou.accounts.phone_codes import RESEND_AFTER_SECONDS, phone_code_request
+from yunlou.catalogue.models import Project
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import Forbidden, NotFound, UnsupportedMediaType
-from yunlou.core.schemas import ErrorOut, Id, Identifier
+from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier
 from yunlou.launch.models import LaunchEntry, Order, Pledge
 from yunlou.launch.services.buyers import (
     buyer_pledge,
@@ -24,11 +26,13 @@ from yunlou.launch.services.buyers import (
     launch_grid,
     launch_public_get,
 )
+from yunlou.launch.services.contracts import order_contract_sign
 from yunlou.launch.services.orders import (
     order_deposit_payment_start,
     order_for_buyer,
     order_subscription_form_sign,
 )
+from yunlou.launch.services.pledges import pledge_online_start
 
 router = Router(tags=["launch"])
 
@@ -236,3 +240,54 @@ def deposit(request: HttpRequest, order_id: Id):
     pledge, _order = _own_order(request, order_id)
     payment = order_deposit_payment_start(pledge=pledge, order_id=order_id)
     return Status(201, {"pay_url": payment.pay_url, "amount": payment.amount_fen})
+
+
+class PledgeIn(Schema):
+    name: FreeText = Field(min_length=1, max_length=30)
+    id_number: Identifier = Field(max_length=20, description="mainland resident ID number, 18 characters")
+
+
+class PledgeOut(Schema):
+    number: str
+    status: str
+    amount: int = Field(description="fen")
+    id_number: str = Field(description="masked")
+    pay_url: str | None = None
+
+
+@router.post("/projects/{project_id}/pledges", auth=django_auth,
+             response={201: PledgeOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
+             summary="认筹: pledge with real-name details and pay online at `pay_url`")
+def pledge_start(request: HttpRequest, project_id: Id, body: PledgeIn):
+    if not Project.objects.filter(pk=project_id, is_published=True).exists():
+        raise NotFound(_("No such project."), field="project_id")
+    pledge, payment = pledge_online_start(user=request.user, project_id=project_id, name=body.name,
+                                          id_number=body.id_number)
+    return Status(201, {"number": pledge.number, "status": pledge.status, "amount": pledge.amount,
+                        "id_number": pledge.masked_id_number, "pay_url": payment.pay_url})
+
+
+@router.get("/projects/{project_id}/pledges/mine", auth=django_auth, response={200: PledgeOut, 404: ErrorOut},
+            summary="The caller's pledge for the project")
+def pledge_mine(request: HttpRequest, project_id: Id):
+    pledge = buyer_pledge(user=request.user, project_id=project_id)
+    if pledge is None:
+        raise NotFound(_("No such pledge."), field="project_id")
+    return {"number": pledge.number, "status": pledge.status, "amount": pledge.amount,
+            "id_number": pledge.masked_id_number}
+
+
+class ContractOut(Schema):
+    number: str
+    sha256: str
+    download_url: str
+
+
+@router.post("/orders/{order_id}/contract", auth=django_auth,
+             response={201: ContractOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+             summary="签约: sign the purchase contract of a subscribed order")
+def contract_sign(request: HttpRequest, order_id: Id, body: SignatureIn):
+    pledge, _order = _own_order(request, order_id)
+    contract = order_contract_sign(pledge=pledge, order_id=order_id, signature=body.signature)
+    return Status(201, {"number": contract.number, "sha256": contract.sha256,
+                        "download_url": reverse("contracts:download", args=[contract.number])})

@@ -22,13 +22,14 @@ from yunlou.catalogue.models import UnitStatus
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import DomainError, NotFound
 from yunlou.core.forms import CleanCharField
-from yunlou.launch.models import LaunchEntry, Order
+from yunlou.launch.models import LaunchEntry, Order, Pledge, PledgeStatus
 from yunlou.launch.services.buyers import buyer_may_select, buyer_pledge, launch_grid, launch_public_get
 from yunlou.launch.services.orders import (
     order_deposit_payment_start,
     order_for_buyer,
     order_subscription_form_sign,
 )
+from yunlou.launch.services.pledges import pledge_online_start
 from yunlou.live.publish import launch_version
 from yunlou.showroom.views import status_legend
 
@@ -112,6 +113,35 @@ def order_page(request, order_id: int):
         "order": order, "launch": order.launch, "project": order.launch.project, "form": form,
         "server_time": timezone.now(),
     }, status=400 if form.errors else 200)
+
+
+class PledgeForm(forms.Form):
+    name = CleanCharField(label=gettext_lazy("Real name"), max_length=30)
+    id_number = CleanCharField(label=gettext_lazy("ID number"), max_length=20)
+
+
+@require_POST
+def pledge_start(request, launch_id: int):
+    """认筹 from the launch page: real-name details, then the payment page; back to the launch afterwards."""
+    launch = launch_public_get(launch_id=launch_id)
+    if not request.user.is_authenticated:
+        return redirect("launch_buyer:launch", launch.pk)
+    awaiting = Pledge.objects.filter(project_id=launch.project_id, buyer=request.user,
+                                     status=PledgeStatus.AWAITING_PAYMENT).exists()
+    form = PledgeForm(request.POST) if not awaiting else PledgeForm({"name": "-", "id_number": "-"})
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect("launch_buyer:launch", launch.pk)
+    try:
+        _pledge, payment = pledge_online_start(user=request.user, project_id=launch.project_id,
+                                               name=form.cleaned_data["name"],
+                                               id_number=form.cleaned_data["id_number"])
+    except DomainError as refused:
+        messages.error(request, refused.message)
+        return redirect("launch_buyer:launch", launch.pk)
+    back = request.build_absolute_uri(reverse("launch_buyer:launch", args=[launch.pk]))
+    separator = "&" if "?" in payment.pay_url else "?"
+    return HttpResponseRedirect(f"{payment.pay_url}{separator}{urlencode({'redirect_url': back})}")
 
 
 @require_POST

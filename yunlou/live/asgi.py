@@ -84,7 +84,9 @@ class Hub:
     """The feeds of the launches that at least one page watches."""
 
     def __init__(self, url: str) -> None:
-        self.client = aioredis.Redis.from_url(url)
+        # No read timeout: XREAD BLOCK waits longer than redis-py's default (5 s), and a timed-out read would
+        # cost a reconnect and a pause exactly when a change may be arriving.
+        self.client = aioredis.Redis.from_url(url, socket_timeout=None)
         self.feeds: dict[int, LaunchFeed] = {}
         self._lock = asyncio.Lock()
 

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ def test_a_lower_case_x_and_spaces_are_accepted_as_the_same_number():
     ("", "18-character"),
 ])
 def test_a_wrong_number_is_refused_naming_the_fault(raw, says):
-    with pytest.raises(ValidationFailed) as refused:
+    with translation.override("en"), pytest.raises(ValidationFailed) as refused:
         normalize_id_number(raw, field="buyer_id_number", today=TODAY)
     assert says in refused.value.message
     assert refused.value.field == "buyer_id_number"

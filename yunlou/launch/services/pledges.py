@@ -204,4 +204,26 @@ def pledge_refund(*, staff: Staff, pledge_id: int, reason: str = "") -> Pledge:
     pledge.save(update_fields=["status", "refunded_at"])
     audit_record(action="pledge.refund", target=pledge, actor=staff.user, project=pledge.project,
                  note=strip_controls(reason)[:200])
+    # The money paid online goes back through the gateway once this has committed (never inside the lock).
+    from yunlou.launch.services.refunds import payments_refund_for
+
+    transaction.on_commit(lambda: payments_refund_for(reference=f"pledge:{pledge.pk}", staff=staff,
+                                                      reason=f"退筹 {strip_controls(reason)}"), robust=True)
     return pledge
+
+
+def pledge_online_start(*, user, project_id: int, name: str, id_number: str):
+    """A logged-in buyer pledges online: the pledge is recorded awaiting payment (with the phone they logged in
+    with) and its payment opened at the gateway; returns (pledge, payment). A pledge already awaiting payment
+    is paid again rather than duplicated. Outside any transaction: the gateway is called."""
+    from django.conf import settings
+
+    from yunlou.payments.services import payment_create
+
+    pledge = Pledge.objects.filter(project_id=project_id, buyer=user, status=PledgeStatus.AWAITING_PAYMENT).first()
+    if pledge is None:
+        pledge = pledge_create(project_id=project_id, name=name, phone=user.phone, id_number=id_number,
+                               amount=settings.PLEDGE_AMOUNT_FEN, buyer=user)
+    payment = payment_create(organization=pledge.project.organization, reference=f"pledge:{pledge.pk}",
+                             amount_fen=pledge.amount, description=f"{pledge.project.name} 认筹 {pledge.number}")
+    return pledge, payment

@@ -114,14 +114,19 @@ def order_refund(*, staff: Staff, order_id: int, reason: str, request: HttpReque
 
 def _order_payments_refund(*, order: Order, staff: Staff, reason: str,
                            request: HttpRequest | None) -> list[PaymentRefundOutcome]:
-    """Give back what is left of every received payment of the order (after commit: the gateway is called)."""
+    return payments_refund_for(reference=f"order:{order.pk}", staff=staff, reason=f"退房 {reason}", request=request)
+
+
+def payments_refund_for(*, reference: str, staff: Staff, reason: str,
+                        request: HttpRequest | None = None) -> list[PaymentRefundOutcome]:
+    """Give back what is left of every received payment for `reference` (after commit: the gateway is called)."""
     from yunlou.payments.services import MONEY_ROLES, payment_refund
 
     # The manager decided the refund (audited on the order); the payments app takes money actions only from
     # finance, so a manager's refund goes through as the system's.
     actor = staff if staff.role in MONEY_ROLES else None
     outcomes = []
-    payments = Payment.objects.filter(reference=f"order:{order.pk}",
+    payments = Payment.objects.filter(reference=reference,
                                       status__in=[PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED]).order_by("pk")
     for payment in payments:
         pending = payment.refunds.filter(status=RefundStatus.PENDING).aggregate(total=Sum("amount_fen"))["total"]
@@ -130,12 +135,12 @@ def _order_payments_refund(*, order: Order, staff: Staff, reason: str,
             outcomes.append(PaymentRefundOutcome(payment, payment.refunds.order_by("-pk").first()))
             continue
         try:
-            refund = payment_refund(payment=payment, amount_fen=left, reason=f"退房 {reason}"[:REASON_MAX_CHARS],
+            refund = payment_refund(payment=payment, amount_fen=left, reason=reason[:REASON_MAX_CHARS],
                                     actor=actor, request=request)
             outcomes.append(PaymentRefundOutcome(payment, refund))
         except DomainError as error:
             # Typically the gateway is unreachable: the refund row stays pending and the outcome says so.
-            logger.warning("refund of %s for order %s not confirmed: %s", payment.out_trade_no, order.pk,
+            logger.warning("refund of %s for %s not confirmed: %s", payment.out_trade_no, reference,
                            error.message)
             outcomes.append(PaymentRefundOutcome(payment, payment.refunds.order_by("-pk").first(),
                                                  problem=str(error.message)))

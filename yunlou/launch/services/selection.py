@@ -66,7 +66,7 @@ def _selection_window_check(*, launch: Launch, entry: LaunchEntry, now: datetime
 def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.datetime | None = None) -> Order:
     """Hold the unit behind `token` for `pledge`'s buyer; raise Conflict("taken") when someone was faster."""
     now = now or timezone.now()
-    launch = Launch.objects.filter(pk=launch_id).first()
+    launch = Launch.objects.select_related("project").filter(pk=launch_id).first()
     if launch is None or pledge.project_id != launch.project_id:
         raise NotFound(_("No such launch."))
     if pledge.status != PledgeStatus.ACTIVE:
@@ -78,10 +78,10 @@ def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.date
     # A reserved unit's token answers exactly like an unknown one: nothing tells a script it exists.
     by_token = {"rehearsal_token": token} if rehearsal else {"token": token}
     offered = LaunchUnit.objects.filter(launch=launch, is_reserved=False, **by_token).values_list(
-        "pk", "unit_id").first()
+        "pk", "unit_id", "unit__list_price").first()
     if offered is None:
         raise NotFound(_("No such unit in this launch."), field="unit")
-    launch_unit_id, unit_id = offered
+    launch_unit_id, unit_id, price = offered  # the filed price (一房一价), read with the token
 
     slots = set(Order.objects.filter(launch=launch, pledge=pledge, is_rehearsal=rehearsal,
                                      status__in=ACTIVE_ORDER_STATUSES).values_list("slot", flat=True))
@@ -98,7 +98,6 @@ def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.date
     if taken != 1:
         raise Conflict(_("Someone else has just taken this unit."), field="unit", code="taken")
 
-    price = Unit.objects.filter(pk=unit_id).values_list("list_price", flat=True).get()  # the filed price
     try:
         with transaction.atomic():  # a savepoint: the constraint's refusal must not end the outer transaction
             order = Order.objects.create(

@@ -3,8 +3,10 @@ from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
-def _messages_in_english():
-    """Messages are asserted in their English source wording, whatever the default language (zh-hans)."""
+def _messages_in_english(settings):
+    """Messages are asserted in their English source wording: the services' own (translation.override) and the
+    pages' (English as the default language, which the Chinese-first middleware falls back to)."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

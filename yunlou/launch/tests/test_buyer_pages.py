@@ -89,3 +89,22 @@ def test_another_buyers_order_page_is_a_404(client, world):
     assert Client().get(f"/launches/orders/{order.pk}/").status_code == 404
     order.refresh_from_db()
     assert order.status == OrderStatus.HELD and order.subscription_form_signed_at is None
+
+
+def test_a_logged_in_buyer_without_a_pledge_pledges_on_the_page_and_is_sent_to_pay(client, world, monkeypatch):
+    from yunlou.launch.models import Pledge, PledgeStatus
+    from yunlou.payments import gateways
+
+    monkeypatch.setattr(gateways.SandboxWechatGateway, "create", lambda self, payment: "https://pay.example/p")
+    page_login(client, world.launch, "13700000009")
+    page = client.get(f"/launches/{world.launch.pk}/").content.decode()
+    assert 'data-testid="pledge-form"' in page
+    refused = client.post(f"/launches/{world.launch.pk}/pledge/", {"name": "赵六", "id_number": "110105194912310021"},
+                          follow=True)
+    assert "last character" in refused.content.decode() or "校验位" in refused.content.decode()
+    assert not Pledge.objects.filter(phone_hash__isnull=False, name="赵六").exists()
+    response = client.post(f"/launches/{world.launch.pk}/pledge/", {"name": "赵六", "id_number": "11010519491231002X"})
+    assert response.status_code == 302 and response["Location"].startswith("https://pay.example/p?redirect_url=")
+    pledge = Pledge.objects.get(name="赵六")
+    assert pledge.status == PledgeStatus.AWAITING_PAYMENT and pledge.buyer.phone == "13700000009"
+    assert 'data-testid="pledge-pay"' in client.get(f"/launches/{world.launch.pk}/").content.decode()

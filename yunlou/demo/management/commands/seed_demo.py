@@ -7,7 +7,18 @@ class Command(BaseCommand):
     help = "Create or complete the demo data (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
+        from yunlou.launch.models import Launch
+
         logins = seed_demo()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
-        for login in logins:
+        staff = [login for login in logins if login.role != "buyer"]
+        buyers = [login for login in logins if login.role == "buyer"]
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Staff logins (password for all: {DEMO_PASSWORD}):"))
+        for login in staff:
             self.stdout.write(f"  {login.username:<10} {login.role:<13} {login.name}  {login.phone}")
+        launch = Launch.objects.order_by("pk").first()
+        if buyers and launch is not None:
+            self.stdout.write(self.style.SUCCESS(
+                f"Pledged buyers for the online launch at /launches/{launch.pk}/ (phone + the SMS code the page "
+                "shows in the demo):"))
+            for login in buyers:
+                self.stdout.write(f"  {login.phone}  {login.name}")
