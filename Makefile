@@ -45,6 +45,7 @@ bench: install
 	@scripts/debian-packages "make bench" wrk=wrk chromium=chromium
 	$(BIN)/python bench/grid.py
 	$(BIN)/python bench/showroom.py
+	$(BIN)/python bench/launch.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media artifacts staticfiles

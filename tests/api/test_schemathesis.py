@@ -33,6 +33,21 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 
+@pytest.fixture(autouse=True)
+def _test_connection_kept():
+    """The app is called as a WSGI server would call it, so Django's end-of-request signal closes a connection
+    left outside autocommit — which the test's own transaction is, on PostgreSQL. Django's test client unhooks
+    that for the same reason; so does this."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def manager_session(client, manager):
     client.force_login(manager.user)
