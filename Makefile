@@ -8,10 +8,11 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test install lint messages bench clean
 
 # Debian packages each target drives, as <command or font:zh>=<package>: the browser for browser tests,
-# poppler for looking at generated PDFs, a CJK font for Chinese in drawn images, posters and screenshots.
+# poppler for looking at generated PDFs, Redis for the live-update tests (started when none runs), a CJK font for Chinese in drawn images, posters and screenshots.
 # Installed when missing if we may (root with apt-get); otherwise the target stops and says what to install.
 FONT_PACKAGES := fc-list=fontconfig font:zh=fonts-noto-cjk
-TEST_PACKAGES := chromium=chromium pdftoppm=poppler-utils $(FONT_PACKAGES)
+TEST_PACKAGES := chromium=chromium pdftoppm=poppler-utils pdftotext=poppler-utils redis-server=redis-server \
+	redis-cli=redis-tools $(FONT_PACKAGES)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,7 @@ demo: install
 
 test: install
 	@scripts/debian-packages "make test" $(TEST_PACKAGES)
+	@scripts/redis-up "make test"
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
