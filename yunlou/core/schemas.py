@@ -14,6 +14,7 @@ from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from yunlou.core.errors import UnsupportedMediaType
 from yunlou.core.parsing import MAX_ID
 from yunlou.core.text import first_control, strip_controls
 
@@ -69,3 +70,11 @@ class ErrorOut(Schema):
     details: list[dict[str, Any]] | None = Field(
         None, description="every problem when there are several: {field, message} or, for files, {row, column, "
                           "message}")
+
+
+def require_json(request) -> None:
+    """Anonymous POSTs must be JSON. A form-encoded or text/plain POST is a 'simple' request that any web
+    page can make its visitors' browsers send without a CORS preflight (and these endpoints have no CSRF
+    token); requiring application/json makes the browser ask first, and we do not allow other origins."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(_("Send the request body as application/json."), field="body")

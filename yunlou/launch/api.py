@@ -16,8 +16,8 @@ from yunlou.accounts.buyers import LOGIN_PURPOSE, buyer_login
 from yunlou.accounts.phone_codes import RESEND_AFTER_SECONDS, phone_code_request
 from yunlou.catalogue.models import Project
 from yunlou.core.audit import client_ip
-from yunlou.core.errors import Forbidden, NotFound, UnsupportedMediaType
-from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier
+from yunlou.core.errors import Forbidden, NotFound
+from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier, require_json
 from yunlou.launch.models import LaunchEntry, Order, Pledge
 from yunlou.launch.services.buyers import (
     buyer_pledge,
@@ -35,11 +35,6 @@ from yunlou.launch.services.orders import (
 from yunlou.launch.services.pledges import pledge_online_start
 
 router = Router(tags=["launch"])
-
-
-def _require_json(request: HttpRequest) -> None:
-    if request.content_type != "application/json":
-        raise UnsupportedMediaType(_("Send the request body as application/json."), field="body")
 
 
 class PhoneIn(Schema):
@@ -63,7 +58,7 @@ class BuyerOut(Schema):
 @router.post("/buyers/codes", response={202: CodeOut, 400: ErrorOut, 415: ErrorOut, 429: ErrorOut},
              summary="Send a login code to a buyer's phone")
 def buyer_code(request: HttpRequest, body: PhoneIn):
-    _require_json(request)
+    require_json(request)
     phone_code_request(phone=body.phone, purpose=LOGIN_PURPOSE, ip=client_ip(request))
     return Status(202, {"sent": True, "resend_after_seconds": RESEND_AFTER_SECONDS})
 
@@ -71,7 +66,7 @@ def buyer_code(request: HttpRequest, body: PhoneIn):
 @router.post("/buyers/session", response={201: BuyerOut, 400: ErrorOut, 403: ErrorOut, 415: ErrorOut},
              summary="Log a buyer in with phone and code; any other session of theirs ends")
 def buyer_session(request: HttpRequest, body: LoginIn):
-    _require_json(request)
+    require_json(request)
     user = buyer_login(request=request, phone=body.phone, code=body.code)
     return Status(201, {"phone": user.masked_phone})
 

@@ -115,6 +115,13 @@ def order_page(request, order_id: int):
     }, status=400 if form.errors else 200)
 
 
+def _to_gateway(request, payment, *, back: str) -> HttpResponseRedirect:
+    """To the gateway's pay page, which sends the buyer back to `back` once they have paid (or cancelled)."""
+    separator = "&" if "?" in payment.pay_url else "?"
+    return HttpResponseRedirect(
+        f"{payment.pay_url}{separator}{urlencode({'redirect_url': request.build_absolute_uri(back)})}")
+
+
 class PledgeForm(forms.Form):
     name = CleanCharField(label=gettext_lazy("Real name"), max_length=30)
     id_number = CleanCharField(label=gettext_lazy("ID number"), max_length=20)
@@ -139,9 +146,7 @@ def pledge_start(request, launch_id: int):
     except DomainError as refused:
         messages.error(request, refused.message)
         return redirect("launch_buyer:launch", launch.pk)
-    back = request.build_absolute_uri(reverse("launch_buyer:launch", args=[launch.pk]))
-    separator = "&" if "?" in payment.pay_url else "?"
-    return HttpResponseRedirect(f"{payment.pay_url}{separator}{urlencode({'redirect_url': back})}")
+    return _to_gateway(request, payment, back=reverse("launch_buyer:launch", args=[launch.pk]))
 
 
 @require_POST
@@ -152,7 +157,4 @@ def order_pay(request, order_id: int):
     except DomainError as refused:  # the hold ended meanwhile, the form is unsigned, the gateway is down
         messages.error(request, refused.message)
         return redirect("launch_buyer:order", order.pk)
-    # The gateway's page sends the buyer back to the order when they have paid (or cancelled).
-    back = request.build_absolute_uri(reverse("launch_buyer:order", args=[order.pk]))
-    separator = "&" if "?" in payment.pay_url else "?"
-    return HttpResponseRedirect(f"{payment.pay_url}{separator}{urlencode({'redirect_url': back})}")
+    return _to_gateway(request, payment, back=reverse("launch_buyer:order", args=[order.pk]))

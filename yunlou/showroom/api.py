@@ -11,8 +11,8 @@ from yunlou.accounts.phone_codes import RESEND_AFTER_SECONDS, phone_code_request
 from yunlou.catalogue.schemas import media_url
 from yunlou.catalogue.services.price_list import MAX_PRICE_FEN
 from yunlou.core.audit import client_ip
-from yunlou.core.errors import UnsupportedMediaType, ValidationFailed
-from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier
+from yunlou.core.errors import ValidationFailed
+from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier, require_json
 from yunlou.crm.services import consultation_submit
 from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, ConsultationInput
 from yunlou.showroom import selectors
@@ -64,18 +64,10 @@ class CodeOut(Schema):
     resend_after_seconds: int
 
 
-def _require_json(request: HttpRequest) -> None:
-    """Anonymous POSTs must be JSON. A form-encoded or text/plain POST is a 'simple' request that any web
-    page can make its visitors' browsers send without a CORS preflight (and these endpoints have no CSRF
-    token); requiring application/json makes the browser ask first, and we do not allow other origins."""
-    if request.content_type != "application/json":
-        raise UnsupportedMediaType(_("Send the request body as application/json."), field="body")
-
-
 @router.post("/sms/codes", response={202: CodeOut, 400: ErrorOut, 415: ErrorOut, 429: ErrorOut},
              summary="Send an SMS code that proves the caller holds the phone (for consultations)")
 def sms_code(request: HttpRequest, body: CodeIn):
-    _require_json(request)
+    require_json(request)
     phone_code_request(phone=body.phone, purpose="consultation", ip=client_ip(request))
     return Status(202, {"sent": True, "resend_after_seconds": RESEND_AFTER_SECONDS})
 
@@ -99,7 +91,7 @@ class ConsultationOut(Schema):
              response={201: ConsultationOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 429: ErrorOut},
              summary="购房咨询: a question with a verified phone, filed with the visitor's consultant")
 def consultation_create(request: HttpRequest, project_id: Id, body: ConsultationIn):
-    _require_json(request)
+    require_json(request)
     project = selectors.showroom_project(project_id=project_id)
     if body.preferred_visit_at is not None and body.preferred_visit_at.tzinfo is None:
         raise ValidationFailed(_("Give the visit time with its time zone, e.g. 2026-12-05T10:00:00+08:00."),
