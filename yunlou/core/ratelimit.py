@@ -1,7 +1,8 @@
 """Fixed-window counters in the cache (Redis in production and CI, so every process shares them)."""
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
+from yunlou.core.cache import ReusingRedisCache
 from yunlou.core.errors import RateLimited
 
 
@@ -22,3 +23,21 @@ def hit(key: str, *, limit: int, window_seconds: int, message: str, field: str |
     if events > limit:
         raise RateLimited(message, field=field)
     return events
+
+
+def hit_all(*limits: tuple[str, int, str], window_seconds: int) -> None:
+    """`hit` for several (key, limit, message) at once — on Redis in one round trip, for the hottest endpoint."""
+    backend = caches["default"]
+    if not isinstance(backend, ReusingRedisCache):
+        for key, limit, message in limits:
+            hit(key, limit=limit, window_seconds=window_seconds, message=message)
+        return
+    keys = [backend.make_and_validate_key(f"ratelimit:{key}") for key, _limit, _message in limits]
+    pipeline = backend._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+    for key in keys:
+        pipeline.set(key, 0, ex=window_seconds, nx=True)  # the window starts with the first event, as in count()
+        pipeline.incr(key)
+    answers = pipeline.execute()
+    for (_key, limit, message), events in zip(limits, answers[1::2], strict=True):
+        if events > limit:
+            raise RateLimited(message)

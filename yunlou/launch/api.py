@@ -187,9 +187,7 @@ class OrderOut(Schema):
              response={201: OrderOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
              summary="选房: hold a unit; 409 `taken` carries the next favourite still available in `details.next`")
 def select(request: HttpRequest, launch_id: Id, body: SelectIn):
-    launch = launch_public_get(launch_id=launch_id)
-    selection = buyer_select(pledge=_pledge_or_refuse(request, launch), launch_id=launch.pk, token=body.token,
-                             ip=client_ip(request))
+    selection = buyer_select(user=request.user, launch_id=launch_id, token=body.token, ip=client_ip(request))
     return Status(201, OrderOut.of(selection.order))
 
 

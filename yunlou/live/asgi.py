@@ -4,8 +4,9 @@
 
 It holds the long-lived connections that would each tie up a gunicorn sync worker, and needs neither Django nor
 the database: everything it sends is in Redis. Per launch one reader task follows the launch's stream
-(`XREAD BLOCK`) and fans each entry out to the queues of the pages watching; a page that reconnects with
-Last-Event-ID (or opens with `?since=<version>`, the version its HTML was rendered at) first gets what it missed
+(`XREAD BLOCK`) and fans what it read out to the pages watching, encoded once; it pauses COALESCE_SECONDS
+after each read, so that a stampede's changes reach each page in a few writes a second. A page that reconnects
+with Last-Event-ID (or opens with `?since=<version>`, the version its HTML was rendered at) first gets what it missed
 from the stream, or one `{"reset": true}` telling it to fetch the whole state when that is no longer there.
 A page too slow to keep up is closed, and its browser reconnects and catches up the same way.
 
@@ -30,15 +31,41 @@ RETRY_MILLISECONDS = 2000
 QUEUE_SIZE = 512
 MAX_LAUNCHES = 1000  # launches followed at once by one process; more answer 503 rather than open more readers
 READ_BLOCK_MILLISECONDS = 10_000
+READ_COUNT = 2000
+COALESCE_SECONDS = float(os.environ.get("LIVE_COALESCE_SECONDS", "0.2"))
 EVENTS_PATH = re.compile(r"^/live/launches/([1-9][0-9]{0,11})/events$")
 
 
 class Watcher:
-    """One open page: the entries waiting to be sent to it."""
+    """One open page: the batches waiting to be sent to it, and the event that wakes its sender.
+
+    Waking costs one Event.set() per page per batch — no task, queue future or timer per message — which is
+    what lets one process keep thousands of pages current during a stampede."""
+
+    __slots__ = ("pending", "wake", "dropped", "closed", "heartbeat_due")
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue(QUEUE_SIZE)
-        self.dropped = False
+        self.pending: list[Batch] = []
+        self.wake = asyncio.Event()
+        self.dropped = False  # fell QUEUE_SIZE batches behind: its response ends, the browser reconnects
+        self.closed = False  # the page went away
+        self.heartbeat_due = False
+
+    def offer(self, batch: "Batch") -> bool:
+        if len(self.pending) >= QUEUE_SIZE:
+            self.dropped = True
+        else:
+            self.pending.append(batch)
+        self.wake.set()
+        return not self.dropped
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+    def beat(self) -> None:
+        self.heartbeat_due = True
+        self.wake.set()
 
 
 class LaunchFeed:
@@ -60,24 +87,42 @@ class LaunchFeed:
     async def _follow(self) -> None:
         while True:
             try:
-                answer = await self.client.xread({self.key: f"{self.position}-0"}, count=500,
+                answer = await self.client.xread({self.key: f"{self.position}-0"}, count=READ_COUNT,
                                                  block=READ_BLOCK_MILLISECONDS)
             except RedisError:
                 logger.warning("live: reading launch %s's stream failed", self.launch_id, exc_info=True)
                 await asyncio.sleep(1)
                 continue
             for _stream, entries in answer or ():
-                for entry_id, fields in entries:
-                    self.position = channels.seq_of(entry_id)
-                    self._hand_out(self.position, fields[b"data"])
+                batch = Batch([(channels.seq_of(entry_id), fields[b"data"]) for entry_id, fields in entries])
+                self.position = batch.last
+                self._hand_out(batch)
+            if answer:
+                # Let the next changes gather: under a stampede every page gets a few writes a second, each
+                # with all that changed meanwhile, instead of one write per change per page.
+                await asyncio.sleep(COALESCE_SECONDS)
 
-    def _hand_out(self, seq: int, data: bytes) -> None:
+    def _hand_out(self, batch: "Batch") -> None:
         for watcher in list(self.watchers):
-            try:
-                watcher.queue.put_nowait((seq, data))
-            except asyncio.QueueFull:
-                watcher.dropped = True
+            if not watcher.offer(batch):
                 self.watchers.discard(watcher)
+
+
+class Batch:
+    """Entries read from the stream at once, with their events encoded once for every page."""
+
+    __slots__ = ("entries", "first", "last", "body")
+
+    def __init__(self, entries: list[tuple[int, bytes]]) -> None:
+        self.entries = entries
+        self.first, self.last = entries[0][0], entries[-1][0]
+        self.body = b"".join(_event(seq, data) for seq, data in entries)
+
+    def after(self, sent: int) -> bytes:
+        """The events of this batch a page that has everything up to `sent` still needs."""
+        if self.first > sent:
+            return self.body
+        return b"".join(_event(seq, data) for seq, data in self.entries if seq > sent)
 
 
 class Hub:
@@ -238,38 +283,40 @@ class LiveEvents:
             chunks += await _catch_up(hub.client, feed.launch_id, since, position)
         await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
 
-        disconnected = asyncio.ensure_future(_disconnect(receive))
-        getter: asyncio.Future | None = None
+        loop = asyncio.get_running_loop()
+        disconnected = asyncio.ensure_future(_disconnect(receive, watcher))
+        heartbeat = loop.call_later(HEARTBEAT_SECONDS, watcher.beat)
         try:
             while True:
-                getter = getter or asyncio.ensure_future(watcher.queue.get())
-                done, _pending = await asyncio.wait({getter, disconnected}, timeout=HEARTBEAT_SECONDS,
-                                                    return_when=asyncio.FIRST_COMPLETED)
-                if disconnected in done:
+                await watcher.wake.wait()
+                watcher.wake.clear()
+                if watcher.closed:
                     return
-                if getter not in done:
-                    await send({"type": "http.response.body", "body": b": heartbeat\n\n", "more_body": True})
-                    continue
-                entries = [getter.result()]
-                getter = None
-                while not watcher.queue.empty():
-                    entries.append(watcher.queue.get_nowait())
-                body = b"".join(_event(seq, data) for seq, data in entries if seq > sent)
-                sent = max(sent, entries[-1][0])
+                batches, watcher.pending = watcher.pending, []
+                parts = []
+                for batch in batches:
+                    parts.append(batch.after(sent))
+                    sent = max(sent, batch.last)
+                if watcher.heartbeat_due:
+                    watcher.heartbeat_due = False
+                    heartbeat = loop.call_later(HEARTBEAT_SECONDS, watcher.beat)
+                    if not parts:
+                        parts.append(b": heartbeat\n\n")
+                body = b"".join(parts)
                 if body:
                     await send({"type": "http.response.body", "body": body, "more_body": True})
                 if watcher.dropped:  # fell behind: end, and let the browser reconnect from `sent`
                     await send({"type": "http.response.body", "body": b""})
                     return
         finally:
-            for future in (getter, disconnected):
-                if future is not None:
-                    future.cancel()
+            heartbeat.cancel()
+            disconnected.cancel()
 
 
-async def _disconnect(receive) -> None:
+async def _disconnect(receive, watcher: Watcher) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
+    watcher.close()
 
 
 application = LiveEvents()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from yunlou.catalogue.models import UnitStatus
 from yunlou.core import ratelimit
-from yunlou.core.errors import Conflict, NotFound, ValidationFailed
+from yunlou.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yunlou.launch.models import (
     Favourite,
     Launch,
@@ -25,7 +25,7 @@ from yunlou.launch.models import (
     Pledge,
     PledgeStatus,
 )
-from yunlou.launch.services.selection import unit_claim
+from yunlou.launch.services.selection import claim_entry, entry_claim, launch_entry_or_refuse
 
 MAX_FAVOURITES = 20
 SELECTIONS_PER_BUYER_PER_SECOND = 5
@@ -123,35 +123,20 @@ class Selection:
     next_favourite: GridUnit | None = None
 
 
-def _next_favourite(launch: Launch, pledge: Pledge, *, after_token: str) -> GridUnit | None:
-    rehearsal = launch.is_rehearsing(timezone.now())
-    token_field = "rehearsal_token" if rehearsal else "token"
-    favourites = (Favourite.objects.filter(launch=launch, pledge=pledge)
-                  .exclude(**{f"launch_unit__{token_field}": after_token})
-                  .select_related("launch_unit__unit__building").order_by("rank"))
-    for favourite in favourites:
-        row, unit = favourite.launch_unit, favourite.launch_unit.unit
-        free = not row.is_rehearsal_held if rehearsal else unit.status == UnitStatus.AVAILABLE
-        if free:
-            return GridUnit(unit_id=unit.pk, code=unit.code, building=unit.building.number, floor=unit.floor,
-                            area=str(unit.area), price=unit.list_price, status=UnitStatus.AVAILABLE,
-                            token=getattr(row, token_field), favourite_rank=favourite.rank)
-    return None
-
-
-def buyer_select(*, pledge: Pledge, launch_id: int, token: str, ip: str | None) -> Selection:
+def buyer_select(*, user, launch_id: int, token: str, ip: str | None) -> Selection:
     """One tap: the unit held, or — when someone was faster — Conflict("taken") carrying the next favourite
-    still available in its details. Limited per buyer and per network against selection scripts."""
-    ratelimit.hit(f"select:pledge:{pledge.pk}", limit=SELECTIONS_PER_BUYER_PER_SECOND, window_seconds=1,
-                  message=_("Too many taps; please wait a second."))
-    if ip:
-        ratelimit.hit(f"select:ip:{ip}", limit=SELECTIONS_PER_IP_PER_SECOND, window_seconds=1,
-                      message=_("Too many requests from your network; please wait a second."))
-    try:
-        return Selection(order=unit_claim(launch_id=launch_id, pledge=pledge, token=token))
-    except Conflict as refused:
-        if refused.code == "taken":
-            launch = Launch.objects.get(pk=launch_id)
-            following = _next_favourite(launch, pledge, after_token=token)
-            refused.details = {"next": following.__dict__ if following else None}
-        raise
+    still available in its details (`entry_claim`). Limited per buyer and per network against selection scripts."""
+    ratelimit.hit_all(
+        (f"select:user:{user.pk}", SELECTIONS_PER_BUYER_PER_SECOND, _("Too many taps; please wait a second.")),
+        *([(f"select:ip:{ip}", SELECTIONS_PER_IP_PER_SECOND,
+            _("Too many requests from your network; please wait a second."))] if ip else []),
+        window_seconds=1)
+    entry = claim_entry(launch_id=launch_id, user=user)
+    if entry is None:  # not the everyday case: say exactly why (no launch, no pledge, not on the list)
+        launch = launch_public_get(launch_id=launch_id)
+        pledge = buyer_pledge(user=user, project_id=launch.project_id)
+        if pledge is None:
+            raise Forbidden(_("Pledge for this project first."), code="not_pledged")
+        pledge.buyer = user
+        entry = launch_entry_or_refuse(launch_id=launch.pk, pledge=pledge)
+    return Selection(order=entry_claim(entry=entry, token=token))

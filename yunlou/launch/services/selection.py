@@ -18,6 +18,7 @@ Holds lapse by a Celery beat sweep (`order_holds_expire`) and lazily wherever an
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from yunlou.launch.models import (
     Pledge,
     PledgeStatus,
 )
+from yunlou.launch.tap_reads import TapUnit, tap_entry, tap_units
 from yunlou.live.publish import order_unit_changed
 
 
@@ -62,10 +64,28 @@ def _selection_window_check(*, launch: Launch, entry: LaunchEntry, now: datetime
     return rehearsal
 
 
-@transaction.atomic
-def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.datetime | None = None) -> Order:
-    """Hold the unit behind `token` for `pledge`'s buyer; raise Conflict("taken") when someone was faster."""
-    now = now or timezone.now()
+def _window_open(launch: Launch, entry: LaunchEntry, now: datetime.datetime) -> Q:
+    """The claim's own condition that the launch (and the buyer's batch) is open at `now`, checked by the UPDATE
+    itself: a launch closed or moved by its manager a moment ago sells nothing."""
+    condition = Exists(Launch.objects.filter(pk=launch.pk, starts_at__lte=now, ends_at__gt=now))
+    if launch.entry_order == EntryOrder.BATCHES:
+        condition &= Exists(LaunchBatch.objects.filter(launch=launch, first_place__lte=entry.place,
+                                                       last_place__gte=entry.place, starts_at__lte=now,
+                                                       ends_at__gt=now))
+    return Q(condition)
+
+
+def claim_entry(*, launch_id: int, user) -> LaunchEntry | None:
+    """The buyer's place on the launch's list, with the launch and the (active) pledge, in one read; None
+    when anything is missing (`launch_entry_or_refuse` then says exactly what)."""
+    entry = tap_entry(launch_id=launch_id, user_id=user.pk)
+    if entry is not None:
+        entry.pledge.buyer = user  # the audit's actor, without reading the account again
+    return entry
+
+
+def launch_entry_or_refuse(*, launch_id: int, pledge: Pledge) -> LaunchEntry:
+    """The pledge's entry on the launch's list, with both; refused with the reason when there is none."""
     launch = Launch.objects.select_related("project").filter(pk=launch_id).first()
     if launch is None or pledge.project_id != launch.project_id:
         raise NotFound(_("No such launch."))
@@ -74,46 +94,74 @@ def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.date
     entry = LaunchEntry.objects.filter(launch=launch, pledge=pledge).first()
     if entry is None:
         raise Forbidden(_("You are not on this launch's list of eligible buyers."), code="not_eligible")
+    entry.launch, entry.pledge = launch, pledge
+    return entry
+
+
+def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.datetime | None = None) -> Order:
+    """Hold the unit behind `token` for `pledge`'s buyer; raise Conflict("taken") when someone was faster."""
+    return entry_claim(entry=launch_entry_or_refuse(launch_id=launch_id, pledge=pledge), token=token, now=now)
+
+
+def _taken(following: list[TapUnit]) -> Conflict:
+    """"Someone was faster", with the buyer's next favourite still available to offer at once."""
+    refused = Conflict(_("Someone else has just taken this unit."), field="unit", code="taken")
+    best = following[0] if following else None
+    refused.details = {"next": None if best is None else {
+        "unit_id": best.unit.pk, "code": best.unit.code, "building": best.building, "floor": best.unit.floor,
+        "area": str(best.unit.area), "price": best.unit.list_price, "status": UnitStatus.AVAILABLE,
+        "token": best.token, "favourite_rank": best.favourite_rank}}
+    return refused
+
+
+def entry_claim(*, entry: LaunchEntry, token: str, now: datetime.datetime | None = None) -> Order:
+    """`unit_claim` for a list entry already read with its launch and pledge (`claim_entry`): the hot path.
+
+    One read finds the token's unit and the buyer's favourites still free; a unit already gone is refused from
+    it, before any transaction, with the next favourite. The conditional UPDATE decides every other race."""
+    now = now or timezone.now()
+    launch, pledge = entry.launch, entry.pledge
     rehearsal = _selection_window_check(launch=launch, entry=entry, now=now)
-    # A reserved unit's token answers exactly like an unknown one: nothing tells a script it exists.
-    by_token = {"rehearsal_token": token} if rehearsal else {"token": token}
-    offered = LaunchUnit.objects.filter(launch=launch, is_reserved=False, **by_token).values_list(
-        "pk", "unit_id", "unit__list_price").first()
+    offered, following = tap_units(launch_id=launch.pk, pledge_id=pledge.pk, token=token, rehearsal=rehearsal)
     if offered is None:
         raise NotFound(_("No such unit in this launch."), field="unit")
-    launch_unit_id, unit_id, price = offered  # the filed price (一房一价), read with the token
+    unit = offered.unit  # the filed price (一房一价) is read with the token
+    if unit.status != UnitStatus.AVAILABLE:
+        raise _taken(following)
 
-    slots = set(Order.objects.filter(launch=launch, pledge=pledge, is_rehearsal=rehearsal,
-                                     status__in=ACTIVE_ORDER_STATUSES).values_list("slot", flat=True))
-    free_slots = [slot for slot in range(1, launch.per_buyer_limit + 1) if slot not in slots]
-    if not free_slots:
-        raise Conflict(_("You already hold as many units as this launch allows (%(limit)s).")
-                       % {"limit": launch.per_buyer_limit}, code="limit_reached")
+    with transaction.atomic():
+        slots = set(Order.objects.filter(launch=launch, pledge=pledge, is_rehearsal=rehearsal,
+                                         status__in=ACTIVE_ORDER_STATUSES).values_list("slot", flat=True))
+        free_slots = [slot for slot in range(1, launch.per_buyer_limit + 1) if slot not in slots]
+        if not free_slots:
+            raise Conflict(_("You already hold as many units as this launch allows (%(limit)s).")
+                           % {"limit": launch.per_buyer_limit}, code="limit_reached")
 
-    if rehearsal:
-        taken = LaunchUnit.objects.filter(pk=launch_unit_id, is_rehearsal_held=False).update(is_rehearsal_held=True)
-    else:
-        taken = Unit.objects.filter(pk=unit_id, status=UnitStatus.AVAILABLE).update(
-            status=UnitStatus.HELD, status_changed_at=now)
-    if taken != 1:
-        raise Conflict(_("Someone else has just taken this unit."), field="unit", code="taken")
+        if rehearsal:
+            taken = LaunchUnit.objects.filter(pk=offered.launch_unit_id, is_rehearsal_held=False).update(
+                is_rehearsal_held=True)
+        else:
+            taken = Unit.objects.filter(_window_open(launch, entry, now), pk=unit.pk,
+                                        status=UnitStatus.AVAILABLE).update(status=UnitStatus.HELD,
+                                                                            status_changed_at=now)
+        if taken != 1:
+            raise _taken(following)
 
-    try:
-        with transaction.atomic():  # a savepoint: the constraint's refusal must not end the outer transaction
+        try:
+            # No savepoint: a refusal here undoes the whole transaction (the unit goes back) by raising.
             order = Order.objects.create(
-                launch=launch, unit_id=unit_id, pledge=pledge, is_rehearsal=rehearsal, slot=free_slots[0],
-                buyer_limit=launch.per_buyer_limit, price=price, held_at=now,
+                launch=launch, unit=unit, pledge=pledge, is_rehearsal=rehearsal, slot=free_slots[0],
+                buyer_limit=launch.per_buyer_limit, price=unit.list_price, held_at=now,
                 held_until=now + datetime.timedelta(minutes=launch.hold_minutes),
             )
-    except IntegrityError:
-        # The same buyer won another unit on another device a moment ago and took this slot: the unit goes back
-        # (the whole transaction is undone by raising).
-        raise Conflict(_("You already hold as many units as this launch allows (%(limit)s).")
-                       % {"limit": launch.per_buyer_limit}, code="limit_reached") from None
-    if not rehearsal:
-        audit_record(action="order.hold", target=order, project=launch.project, actor=pledge.buyer,
-                     changes={"unit": [None, unit_id]})
-    order_unit_changed(order)
+        except IntegrityError:
+            # The same buyer won another unit on another device a moment ago and took this slot.
+            raise Conflict(_("You already hold as many units as this launch allows (%(limit)s).")
+                           % {"limit": launch.per_buyer_limit}, code="limit_reached") from None
+        if not rehearsal:
+            audit_record(action="order.hold", target=order, project=launch.project, actor=pledge.buyer,
+                         changes={"unit": [None, unit.pk]})
+        order_unit_changed(order)
     return order
 
 

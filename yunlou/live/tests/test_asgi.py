@@ -286,3 +286,21 @@ def test_lag_from_publish_to_a_page_p99_over_200_changes(streams, live_redis):
     print(f"\nlive lag over {len(lags)} changes: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {lags[-1]:.2f} ms")
     assert len(received) == 200
     assert p99 < 2000
+
+
+def test_a_batch_is_encoded_once_and_a_page_gets_only_the_events_it_lacks():
+    from yunlou.live.asgi import Batch, _event
+
+    batch = Batch([(3, b'{"unit":1}'), (4, b'{"unit":2}')])
+    assert batch.after(2) == _event(3, b'{"unit":1}') + _event(4, b'{"unit":2}')
+    assert batch.after(3) == _event(4, b'{"unit":2}')
+    assert batch.after(4) == b""
+
+
+def test_a_page_that_falls_a_queue_behind_is_dropped_and_told_to_end():
+    from yunlou.live.asgi import QUEUE_SIZE, Batch, Watcher
+
+    watcher = Watcher()
+    assert all(watcher.offer(Batch([(seq, b"{}")])) for seq in range(1, QUEUE_SIZE + 1))
+    assert not watcher.offer(Batch([(QUEUE_SIZE + 1, b"{}")]))
+    assert watcher.dropped and watcher.wake.is_set() and len(watcher.pending) == QUEUE_SIZE
