@@ -1,22 +1,19 @@
-"""The two reads behind a buyer's tap (选房), written in SQL because a stampede makes thousands of them a second.
+"""The one read behind a buyer's tap (选房), written in SQL because a stampede makes thousands of them a second.
 
-Through the ORM each cost more in building its query than the database took to answer it (measured with
-cProfile on bench/launch.py's data: about 1.5 ms of Python per read against 0.3 ms in PostgreSQL). Here they are
-plain statements on the models' own tables, for PostgreSQL and SQLite alike, returning the same model objects
-and values the ORM would:
-
-- `tap_entry`: the buyer's place on the launch's list, with the launch (and the project's organisation, for the
-  audit) and the active pledge — None when any of it is missing, and the caller then finds out which;
-- `tap_units`: the unit behind the tapped token, and the buyer's favourites still available, most wanted first —
-  what the answer "taken, here is your next favourite" needs, in the same read.
-
-Everything the tap then writes goes through the ORM and the database's constraints as before.
+Through the ORM the reads a tap needs cost more in building their queries than the database took to answer them
+(measured with cProfile on bench/launch.py's data: about 1.5 ms of Python per read against 0.3 ms in
+PostgreSQL). Here one plain statement on the models' own tables, for PostgreSQL and SQLite alike, reads
+everything a tap decides with: the buyer's place on the launch's list, the launch (and the project's organisation,
+for the audit), the active pledge, the unit behind the tapped token and the buyer's favourites with their current
+status — so that "taken, here is your next favourite" costs no second read. It returns the model objects and
+values the ORM would. Everything the tap then writes goes through the ORM and the database's constraints.
 """
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+import psycopg
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
@@ -28,6 +25,31 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+_ONLY_WHEN_ASKED = 2**31 - 1
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """Server-side binding, and every statement prepared (planned once per connection)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _cursor():
+    """A cursor whose statement PostgreSQL plans once per connection: planning this read took four times as long
+    as running it (1.2 ms against 0.3 ms). Django binds parameters on the client and turns prepared statements
+    off (for transaction-pooling proxies: behind PgBouncer, 1.21 or later with max_prepared_statements set keeps
+    them working). Wrapped as Django wraps its own cursors, so errors are Django's and tests see the statement."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    # None (Django's setting) turns preparing off altogether; Django's own client-binding cursors never prepare,
+    # so only statements run with prepare=True — this one — are prepared.
+    connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
+    raw = _PreparingCursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 def _moment(value) -> datetime.datetime | None:
     """A timestamp as the ORM gives it: aware. SQLite hands raw statements naive datetimes (or text) in UTC."""
     if value is None:
@@ -37,41 +59,9 @@ def _moment(value) -> datetime.datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
 
 
-def tap_entry(*, launch_id: int, user_id: int) -> LaunchEntry | None:
-    """The user's entry on the published launch's list, with `.launch` (its `.project` holding only the
-    organisation) and `.pledge` (active) attached; None when there is none."""
-    sql = f"""
-        SELECT e.id, e.place,
-               l.project_id, l.starts_at, l.ends_at, l.per_buyer_limit, l.hold_minutes, l.entry_order,
-               l.rehearsal_starts_at, l.rehearsal_ends_at, p.organization_id, pl.id
-          FROM {_table(LaunchEntry)} e
-          JOIN {_table(Launch)} l ON l.id = e.launch_id
-          JOIN {_table(Project)} p ON p.id = l.project_id
-          JOIN {_table(Pledge)} pl ON pl.id = e.pledge_id
-         WHERE e.launch_id = %s AND pl.buyer_id = %s AND pl.project_id = l.project_id AND pl.status = %s
-           AND p.is_published"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [launch_id, user_id, PledgeStatus.ACTIVE])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    (entry_id, place, project_id, starts_at, ends_at, limit, hold_minutes, entry_order, rehearsal_starts_at,
-     rehearsal_ends_at, organization_id, pledge_id) = row
-    project = Project(id=project_id, organization_id=organization_id)
-    launch = Launch(id=launch_id, project=project, starts_at=_moment(starts_at), ends_at=_moment(ends_at),
-                    per_buyer_limit=limit, hold_minutes=hold_minutes, entry_order=entry_order,
-                    rehearsal_starts_at=_moment(rehearsal_starts_at), rehearsal_ends_at=_moment(rehearsal_ends_at))
-    pledge = Pledge(id=pledge_id, project_id=project_id, buyer_id=user_id, status=PledgeStatus.ACTIVE)
-    for instance in (project, launch, pledge):
-        instance._state.adding = False  # rows read from the database, as the ORM would mark them
-    entry = LaunchEntry(id=entry_id, launch=launch, pledge=pledge, place=place)
-    entry._state.adding = False
-    return entry
-
-
 @dataclass(frozen=True)
 class TapUnit:
-    """An offered unit as a tap sees it: its status in the real launch or the rehearsal."""
+    """An offered unit as a tap sees it, in the real launch or in its rehearsal."""
 
     launch_unit_id: int
     unit: Unit  # id, code, floor, area, list price and status (the rehearsal's, in the rehearsal)
@@ -80,35 +70,89 @@ class TapUnit:
     favourite_rank: int | None
 
 
-def tap_units(*, launch_id: int, pledge_id: int, token: str, rehearsal: bool) -> tuple[TapUnit | None,
-                                                                                         list[TapUnit]]:
-    """(the offered unit behind `token` or None, the buyer's other favourites still available by rank, up to 3).
+@dataclass(frozen=True)
+class Tap:
+    """What one read found: the buyer's entry (with `.launch` and `.pledge`) and the offered units the tap may
+    need — the one behind the token, if it is offered, and the buyer's favourites — as raw rows."""
 
-    A reserved unit is not offered: its token finds nothing, exactly like an unknown one."""
-    token_column = "rehearsal_token" if rehearsal else "token"
-    status = (f"CASE WHEN lu.is_rehearsal_held THEN '{UnitStatus.HELD}' ELSE '{UnitStatus.AVAILABLE}' END"
-              if rehearsal else "u.status")
+    entry: LaunchEntry
+    rows: list[tuple]
+
+    def units(self, *, rehearsal: bool) -> list[TapUnit]:
+        units = []
+        for (launch_unit_id, unit_id, code, building, floor, area, price, status, rehearsal_held, token,
+             rehearsal_token, rank) in self.rows:
+            if rehearsal:
+                status, token = (UnitStatus.HELD if rehearsal_held else UnitStatus.AVAILABLE), rehearsal_token
+            unit = Unit(id=unit_id, code=code, floor=floor, area=Decimal(str(area)).quantize(Decimal("0.01")),
+                        list_price=price, status=status)
+            unit._state.adding = False
+            units.append(TapUnit(launch_unit_id=launch_unit_id, unit=unit, building=building, token=token,
+                                 favourite_rank=rank))
+        return units
+
+    def offered(self, token: str, *, rehearsal: bool) -> tuple[TapUnit | None, list[TapUnit]]:
+        """(the offered unit behind `token`, or None — a reserved unit's token finds nothing, like an unknown
+        one; the buyer's other favourites still available, most wanted first)."""
+        units = self.units(rehearsal=rehearsal)
+        found = next((unit for unit in units if unit.token == token), None)
+        following = sorted((unit for unit in units if unit is not found and unit.favourite_rank is not None
+                            and unit.unit.status == UnitStatus.AVAILABLE), key=lambda unit: unit.favourite_rank)
+        return found, following
+
+
+def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_id: int | None = None) -> Tap | None:
+    """Everything a tap on `token` decides with, for the buyer `user_id` (their active pledge, on a published
+    project) or for the pledge `pledge_id` (already checked by the caller); None when the buyer is not on the
+    launch's list."""
+    if user_id is not None:
+        owner, owner_params = "pl.buyer_id = %s AND pl.status = %s AND p.is_published", [user_id, PledgeStatus.ACTIVE]
+        favourites_of = f"w.pledge_id IN (SELECT o.id FROM {_table(Pledge)} o WHERE o.buyer_id = %s)"
+        favourites_params = [user_id]
+    else:
+        owner, owner_params = "pl.id = %s", [pledge_id]
+        favourites_of, favourites_params = "w.pledge_id = %s", [pledge_id]
+    # x: the launch-unit rows wanted — the one behind the token (either the real or the rehearsal one) and the
+    # buyer's favourites with their ranks; each found by its own index, then joined to the entry.
     sql = f"""
-        SELECT lu.id, u.id, u.code, b.number, u.floor, u.area, u.list_price, {status}, lu.{token_column}, f.rank
-          FROM {_table(LaunchUnit)} lu
-          JOIN {_table(Unit)} u ON u.id = lu.unit_id
-          JOIN {_table(Building)} b ON b.id = u.building_id
-          LEFT JOIN {_table(Favourite)} f ON f.launch_unit_id = lu.id AND f.launch_id = lu.launch_id
-                                          AND f.pledge_id = %s
-         WHERE lu.launch_id = %s AND NOT lu.is_reserved
-           AND (lu.{token_column} = %s OR (f.id IS NOT NULL AND {status} = %s))
-         ORDER BY CASE WHEN lu.{token_column} = %s THEN 0 ELSE 1 END, f.rank
-         LIMIT 4"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pledge_id, launch_id, token, UnitStatus.AVAILABLE, token])
+        SELECT e.id, e.place, l.project_id, l.starts_at, l.ends_at, l.per_buyer_limit, l.hold_minutes,
+               l.entry_order, l.rehearsal_starts_at, l.rehearsal_ends_at, p.organization_id, pl.id, pl.buyer_id,
+               pl.status,
+               lu.id, u.id, u.code, b.number, u.floor, u.area, u.list_price, u.status, lu.is_rehearsal_held,
+               lu.token, lu.rehearsal_token, x.favourite_rank
+          FROM {_table(LaunchEntry)} e
+          JOIN {_table(Launch)} l ON l.id = e.launch_id
+          JOIN {_table(Project)} p ON p.id = l.project_id
+          JOIN {_table(Pledge)} pl ON pl.id = e.pledge_id AND pl.project_id = l.project_id
+          LEFT JOIN (SELECT t.id AS launch_unit_id, NULL AS pledge_id, NULL AS favourite_rank
+                       FROM {_table(LaunchUnit)} t
+                      WHERE t.launch_id = %s AND (t.token = %s OR t.rehearsal_token = %s)
+                     UNION ALL
+                     SELECT w.launch_unit_id, w.pledge_id, w.rank
+                       FROM {_table(Favourite)} w
+                      WHERE w.launch_id = %s AND {favourites_of}) x
+                 ON x.pledge_id IS NULL OR x.pledge_id = pl.id
+          LEFT JOIN {_table(LaunchUnit)} lu ON lu.id = x.launch_unit_id AND NOT lu.is_reserved
+          LEFT JOIN {_table(Unit)} u ON u.id = lu.unit_id
+          LEFT JOIN {_table(Building)} b ON b.id = u.building_id
+         WHERE e.launch_id = %s AND {owner}"""
+    with _cursor() as cursor:
+        cursor.execute(sql, [launch_id, token, token, launch_id, *favourites_params, launch_id, *owner_params])
         rows = cursor.fetchall()
-    units = []
-    for launch_unit_id, unit_id, code, building, floor, area, price, unit_status, unit_token, rank in rows:
-        unit = Unit(id=unit_id, code=code, floor=floor, area=Decimal(str(area)).quantize(Decimal("0.01")),
-                    list_price=price, status=unit_status)
-        unit._state.adding = False
-        units.append(TapUnit(launch_unit_id=launch_unit_id, unit=unit, building=building, token=unit_token,
-                             favourite_rank=rank))
-    if units and units[0].token == token:
-        return units[0], units[1:]
-    return None, units[:3]
+    if not rows:
+        return None
+    (entry_id, place, project_id, starts_at, ends_at, limit, hold_minutes, entry_order, rehearsal_starts_at,
+     rehearsal_ends_at, organization_id, pledge_id, buyer_id, pledge_status) = rows[0][:14]
+    project = Project(id=project_id, organization_id=organization_id)
+    launch = Launch(id=launch_id, project=project, starts_at=_moment(starts_at), ends_at=_moment(ends_at),
+                    per_buyer_limit=limit, hold_minutes=hold_minutes, entry_order=entry_order,
+                    rehearsal_starts_at=_moment(rehearsal_starts_at), rehearsal_ends_at=_moment(rehearsal_ends_at))
+    pledge = Pledge(id=pledge_id, project_id=project_id, buyer_id=buyer_id, status=pledge_status)
+    entry = LaunchEntry(id=entry_id, launch=launch, pledge=pledge, place=place)
+    for instance in (project, launch, pledge, entry):
+        instance._state.adding = False  # rows read from the database, as the ORM would mark them
+    units: dict[int, tuple] = {}  # each offered unit once: the tapped one may also be a favourite, with its rank
+    for row in rows:
+        if row[14] is not None and (row[14] not in units or row[-1] is not None):
+            units[row[14]] = row[14:]
+    return Tap(entry=entry, rows=list(units.values()))

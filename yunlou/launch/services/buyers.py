@@ -25,7 +25,8 @@ from yunlou.launch.models import (
     Pledge,
     PledgeStatus,
 )
-from yunlou.launch.services.selection import claim_entry, entry_claim, launch_entry_or_refuse
+from yunlou.launch.services.selection import launch_entry_or_refuse, tap_claim
+from yunlou.launch.tap_reads import tap_read
 
 MAX_FAVOURITES = 20
 SELECTIONS_PER_BUYER_PER_SECOND = 5
@@ -131,12 +132,13 @@ def buyer_select(*, user, launch_id: int, token: str, ip: str | None) -> Selecti
         *([(f"select:ip:{ip}", SELECTIONS_PER_IP_PER_SECOND,
             _("Too many requests from your network; please wait a second."))] if ip else []),
         window_seconds=1)
-    entry = claim_entry(launch_id=launch_id, user=user)
-    if entry is None:  # not the everyday case: say exactly why (no launch, no pledge, not on the list)
+    tap = tap_read(launch_id=launch_id, token=token, user_id=user.pk)
+    if tap is None:  # not the everyday case: say exactly why (no launch, no pledge, not on the list)
         launch = launch_public_get(launch_id=launch_id)
         pledge = buyer_pledge(user=user, project_id=launch.project_id)
         if pledge is None:
             raise Forbidden(_("Pledge for this project first."), code="not_pledged")
-        pledge.buyer = user
-        entry = launch_entry_or_refuse(launch_id=launch.pk, pledge=pledge)
-    return Selection(order=entry_claim(entry=entry, token=token))
+        launch_entry_or_refuse(launch_id=launch.pk, pledge=pledge)
+        tap = tap_read(launch_id=launch.pk, token=token, pledge_id=pledge.pk)
+    tap.entry.pledge.buyer = user  # the audit's actor, without reading the account again
+    return Selection(order=tap_claim(tap=tap, token=token))

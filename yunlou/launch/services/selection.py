@@ -37,7 +37,7 @@ from yunlou.launch.models import (
     Pledge,
     PledgeStatus,
 )
-from yunlou.launch.tap_reads import TapUnit, tap_entry, tap_units
+from yunlou.launch.tap_reads import Tap, TapUnit, tap_read
 from yunlou.live.publish import order_unit_changed
 
 
@@ -75,15 +75,6 @@ def _window_open(launch: Launch, entry: LaunchEntry, now: datetime.datetime) -> 
     return Q(condition)
 
 
-def claim_entry(*, launch_id: int, user) -> LaunchEntry | None:
-    """The buyer's place on the launch's list, with the launch and the (active) pledge, in one read; None
-    when anything is missing (`launch_entry_or_refuse` then says exactly what)."""
-    entry = tap_entry(launch_id=launch_id, user_id=user.pk)
-    if entry is not None:
-        entry.pledge.buyer = user  # the audit's actor, without reading the account again
-    return entry
-
-
 def launch_entry_or_refuse(*, launch_id: int, pledge: Pledge) -> LaunchEntry:
     """The pledge's entry on the launch's list, with both; refused with the reason when there is none."""
     launch = Launch.objects.select_related("project").filter(pk=launch_id).first()
@@ -100,7 +91,10 @@ def launch_entry_or_refuse(*, launch_id: int, pledge: Pledge) -> LaunchEntry:
 
 def unit_claim(*, launch_id: int, pledge: Pledge, token: str, now: datetime.datetime | None = None) -> Order:
     """Hold the unit behind `token` for `pledge`'s buyer; raise Conflict("taken") when someone was faster."""
-    return entry_claim(entry=launch_entry_or_refuse(launch_id=launch_id, pledge=pledge), token=token, now=now)
+    launch_entry_or_refuse(launch_id=launch_id, pledge=pledge)
+    tap = tap_read(launch_id=launch_id, token=token, pledge_id=pledge.pk)
+    tap.entry.pledge = pledge
+    return tap_claim(tap=tap, token=token, now=now)
 
 
 def _taken(following: list[TapUnit]) -> Conflict:
@@ -114,15 +108,14 @@ def _taken(following: list[TapUnit]) -> Conflict:
     return refused
 
 
-def entry_claim(*, entry: LaunchEntry, token: str, now: datetime.datetime | None = None) -> Order:
-    """`unit_claim` for a list entry already read with its launch and pledge (`claim_entry`): the hot path.
-
-    One read finds the token's unit and the buyer's favourites still free; a unit already gone is refused from
-    it, before any transaction, with the next favourite. The conditional UPDATE decides every other race."""
+def tap_claim(*, tap: Tap, token: str, now: datetime.datetime | None = None) -> Order:
+    """`unit_claim` from what `tap_read` found — the hot path. A unit already gone is refused from the read,
+    before any transaction, with the buyer's next favourite; the conditional UPDATE decides every other race."""
     now = now or timezone.now()
+    entry = tap.entry
     launch, pledge = entry.launch, entry.pledge
     rehearsal = _selection_window_check(launch=launch, entry=entry, now=now)
-    offered, following = tap_units(launch_id=launch.pk, pledge_id=pledge.pk, token=token, rehearsal=rehearsal)
+    offered, following = tap.offered(token, rehearsal=rehearsal)
     if offered is None:
         raise NotFound(_("No such unit in this launch."), field="unit")
     unit = offered.unit  # the filed price (一房一价) is read with the token

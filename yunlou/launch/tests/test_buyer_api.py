@@ -130,15 +130,18 @@ def _statements(run) -> list[str]:
     """The SQL `run()` sends, on-commit callbacks included, transaction statements left out."""
     with CaptureQueriesContext(connection) as captured, TestCase.captureOnCommitCallbacks(execute=True):
         result = run()
-    return result, [query["sql"] for query in captured.captured_queries
-                    if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))]
+    # A prepared statement is logged without its text on PostgreSQL (Django cannot render it): "" here.
+    statements = [query["sql"] or "" for query in captured.captured_queries]
+    return result, [sql for sql in statements
+                    if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))]
 
 
 def test_a_selection_reads_and_writes_only_what_it_must(launch_world):
-    """The stampede's endpoint: a hold in 9 statements (session, account, the list entry with its launch and
-    pledge, the token's unit with the buyer's free favourites, the buyer's slots, the conditional UPDATE, the
-    order, the audit entry, and the status published after the commit) and a taken unit refused in 4 (session,
-    account, entry, unit with favourites) — the next favourite in the answer. It was 20 and 11 before."""
+    """The stampede's endpoint: a hold in 8 statements (session, account, one read of the list entry with its
+    launch and pledge, the token's unit and the buyer's favourites; the buyer's slots, the conditional UPDATE,
+    the order, the audit entry, and the status published after the commit) and a taken unit refused in 3
+    (session, account, that one read) — as many as the bare UPDATE behind the same middleware — with the next
+    favourite in the answer. It was 20 and 11 before."""
     launch, token = launch_world.launch, token_of(launch_world.launch, launch_world.units[0])
     first, second = logged_in("13700000001"), logged_in("13700000002")
     for client in (first, second):  # the launch page, as before the start: it joins the imported pledge
@@ -149,10 +152,10 @@ def test_a_selection_reads_and_writes_only_what_it_must(launch_world):
     url = f"/api/v1/launches/{launch.pk}/selections"
     held, statements = _statements(lambda: post(first, url, {"token": token}))
     assert held.status_code == 201
-    assert len(statements) == 9, statements
+    assert len(statements) == 8, statements
     assert sum(sql.startswith("UPDATE") for sql in statements) == 1
     taken, statements = _statements(lambda: post(second, url, {"token": token}))
     assert taken.status_code == 409 and taken.json()["code"] == "taken"
-    assert len(statements) == 4, statements
+    assert len(statements) == 3, statements
     assert taken.json()["details"]["next"]["unit_id"] == launch_world.units[1].pk
     assert not any(sql.startswith(("UPDATE", "INSERT")) for sql in statements)

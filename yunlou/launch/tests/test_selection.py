@@ -176,3 +176,34 @@ def test_the_database_refuses_a_second_active_order_for_a_unit_and_a_slot_past_t
     with pytest.raises(IntegrityError), transaction.atomic():
         Order.objects.create(**{**clone, "unit": units[1], "pledge": first})
     assert Unit.objects.filter(status=UnitStatus.HELD).count() == 1
+
+
+def test_a_taken_answer_offers_the_most_wanted_favourite_still_free_in_the_same_mode(project, units):
+    """The one read behind a tap (tap_reads) ranks favourites by the buyer's order, skips the tapped unit and
+    units gone, and in the rehearsal judges by the rehearsal's holds and hands out rehearsal tokens."""
+    from yunlou.launch.models import Favourite, LaunchUnit
+
+    first, second = pledge_make(project), pledge_make(project)
+    now = timezone.now()
+    launch = launch_make(project, units=units, pledges=[first, second], starts_in_minutes=60,
+                         rehearsal_starts_at=now - datetime.timedelta(minutes=5),
+                         rehearsal_ends_at=now + datetime.timedelta(minutes=30))
+    by_unit = {row.unit_id: row for row in LaunchUnit.objects.filter(launch=launch)}
+    for rank, unit in enumerate([units[0], units[1], units[2], units[3]], start=1):
+        Favourite.objects.create(launch=launch, pledge=second, launch_unit=by_unit[unit.pk], rank=rank)
+    real_time = launch.starts_at + datetime.timedelta(seconds=1)
+    unit_claim(launch_id=launch.pk, pledge=first, token=token_of(launch, units[0]), now=real_time)  # held
+    Unit.objects.filter(pk=units[1].pk).update(status=UnitStatus.SUBSCRIBED)  # gone as well
+    with pytest.raises(Conflict) as refused:
+        unit_claim(launch_id=launch.pk, pledge=second, token=token_of(launch, units[0]), now=real_time)
+    offered = refused.value.details["next"]
+    assert offered["unit_id"] == units[2].pk and offered["token"] == token_of(launch, units[2])
+    assert offered["favourite_rank"] == 3
+
+    # In the rehearsal (now) the real holds count for nothing: units[0] is free there; taken by `first` in the
+    # rehearsal, the next offer to `second` is units[1], with its rehearsal token.
+    unit_claim(launch_id=launch.pk, pledge=first, token=token_of(launch, units[0], rehearsal=True))
+    with pytest.raises(Conflict) as refused:
+        unit_claim(launch_id=launch.pk, pledge=second, token=token_of(launch, units[0], rehearsal=True))
+    offered = refused.value.details["next"]
+    assert offered["unit_id"] == units[1].pk and offered["token"] == token_of(launch, units[1], rehearsal=True)
