@@ -32,7 +32,7 @@ QUEUE_SIZE = 512
 MAX_LAUNCHES = 1000  # launches followed at once by one process; more answer 503 rather than open more readers
 READ_BLOCK_MILLISECONDS = 10_000
 READ_COUNT = 2000
-COALESCE_SECONDS = float(os.environ.get("LIVE_COALESCE_SECONDS", "0.2"))
+COALESCE_SECONDS = float(os.environ.get("LIVE_COALESCE_SECONDS", "0.5"))
 EVENTS_PATH = re.compile(r"^/live/launches/([1-9][0-9]{0,11})/events$")
 
 
