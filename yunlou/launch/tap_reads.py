@@ -4,9 +4,10 @@ Through the ORM the reads a tap needs cost more in building their queries than t
 (measured with cProfile on bench/launch.py's data: about 1.5 ms of Python per read against 0.3 ms in
 PostgreSQL). Here one plain statement on the models' own tables, for PostgreSQL and SQLite alike, reads
 everything a tap decides with: the buyer's place on the launch's list, the launch (and the project's organisation,
-for the audit), the active pledge, the unit behind the tapped token and the buyer's favourites with their current
-status — so that "taken, here is your next favourite" costs no second read. It returns the model objects and
-values the ORM would. Everything the tap then writes goes through the ORM and the database's constraints.
+for the audit), the active pledge, the batch of the buyer's lottery place, the unit behind the tapped token and
+the buyer's favourites with their current status — so that "taken, here is your next favourite" costs no second
+read. It returns the model objects and values the ORM would. Everything the tap then writes goes through the ORM
+and the database's constraints. On PostgreSQL the statement is prepared once per connection.
 """
 
 import datetime
@@ -18,7 +19,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from yunlou.catalogue.models import Building, Project, Unit, UnitStatus
-from yunlou.launch.models import Favourite, Launch, LaunchEntry, LaunchUnit, Pledge, PledgeStatus
+from yunlou.launch.models import Favourite, Launch, LaunchBatch, LaunchEntry, LaunchUnit, Pledge, PledgeStatus
 
 
 def _table(model) -> str:
@@ -61,13 +62,26 @@ def _moment(value) -> datetime.datetime | None:
 
 @dataclass(frozen=True)
 class TapUnit:
-    """An offered unit as a tap sees it, in the real launch or in its rehearsal."""
+    """An offered unit as a tap sees it, in the real launch or in its rehearsal (status and token the
+    rehearsal's there)."""
 
     launch_unit_id: int
-    unit: Unit  # id, code, floor, area, list price and status (the rehearsal's, in the rehearsal)
+    unit_id: int
+    code: str
     building: str
+    floor: int
+    area: Decimal
+    price: int  # the filed price (一房一价), fen
+    status: str
     token: str
     favourite_rank: int | None
+
+    def as_unit(self) -> Unit:
+        """The catalogue unit as far as a claim needs it (the order's unit and price)."""
+        unit = Unit(id=self.unit_id, code=self.code, floor=self.floor, area=self.area, list_price=self.price,
+                    status=self.status)
+        unit._state.adding = False
+        return unit
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,7 @@ class Tap:
     need — the one behind the token, if it is offered, and the buyer's favourites — as raw rows."""
 
     entry: LaunchEntry
+    batch: LaunchBatch | None  # the batch of the entry's lottery place, when the launch lets buyers in by batches
     rows: list[tuple]
 
     def units(self, *, rehearsal: bool) -> list[TapUnit]:
@@ -84,11 +99,9 @@ class Tap:
              rehearsal_token, rank) in self.rows:
             if rehearsal:
                 status, token = (UnitStatus.HELD if rehearsal_held else UnitStatus.AVAILABLE), rehearsal_token
-            unit = Unit(id=unit_id, code=code, floor=floor, area=Decimal(str(area)).quantize(Decimal("0.01")),
-                        list_price=price, status=status)
-            unit._state.adding = False
-            units.append(TapUnit(launch_unit_id=launch_unit_id, unit=unit, building=building, token=token,
-                                 favourite_rank=rank))
+            units.append(TapUnit(launch_unit_id=launch_unit_id, unit_id=unit_id, code=code, building=building,
+                                 floor=floor, area=Decimal(str(area)).quantize(Decimal("0.01")), price=price,
+                                 status=status, token=token, favourite_rank=rank))
         return units
 
     def offered(self, token: str, *, rehearsal: bool) -> tuple[TapUnit | None, list[TapUnit]]:
@@ -97,8 +110,11 @@ class Tap:
         units = self.units(rehearsal=rehearsal)
         found = next((unit for unit in units if unit.token == token), None)
         following = sorted((unit for unit in units if unit is not found and unit.favourite_rank is not None
-                            and unit.unit.status == UnitStatus.AVAILABLE), key=lambda unit: unit.favourite_rank)
+                            and unit.status == UnitStatus.AVAILABLE), key=lambda unit: unit.favourite_rank)
         return found, following
+
+
+_UNIT_COLUMN = 18  # where a row's unit columns begin, after those of the entry, launch, pledge and batch
 
 
 def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_id: int | None = None) -> Tap | None:
@@ -117,13 +133,17 @@ def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_i
     sql = f"""
         SELECT e.id, e.place, l.project_id, l.starts_at, l.ends_at, l.per_buyer_limit, l.hold_minutes,
                l.entry_order, l.rehearsal_starts_at, l.rehearsal_ends_at, p.organization_id, pl.id, pl.buyer_id,
-               pl.status,
+               pl.status, bt.id, bt.number, bt.starts_at, bt.ends_at,
                lu.id, u.id, u.code, b.number, u.floor, u.area, u.list_price, u.status, lu.is_rehearsal_held,
                lu.token, lu.rehearsal_token, x.favourite_rank
           FROM {_table(LaunchEntry)} e
           JOIN {_table(Launch)} l ON l.id = e.launch_id
           JOIN {_table(Project)} p ON p.id = l.project_id
           JOIN {_table(Pledge)} pl ON pl.id = e.pledge_id AND pl.project_id = l.project_id
+          LEFT JOIN {_table(LaunchBatch)} bt
+                 ON bt.id = (SELECT c.id FROM {_table(LaunchBatch)} c
+                              WHERE c.launch_id = e.launch_id AND c.first_place <= e.place AND c.last_place >= e.place
+                              ORDER BY c.number LIMIT 1)
           LEFT JOIN (SELECT t.id AS launch_unit_id, NULL AS pledge_id, NULL AS favourite_rank
                        FROM {_table(LaunchUnit)} t
                       WHERE t.launch_id = %s AND (t.token = %s OR t.rehearsal_token = %s)
@@ -142,17 +162,23 @@ def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_i
     if not rows:
         return None
     (entry_id, place, project_id, starts_at, ends_at, limit, hold_minutes, entry_order, rehearsal_starts_at,
-     rehearsal_ends_at, organization_id, pledge_id, buyer_id, pledge_status) = rows[0][:14]
+     rehearsal_ends_at, organization_id, pledge_id, buyer_id, pledge_status, batch_id, batch_number,
+     batch_starts_at, batch_ends_at) = rows[0][:_UNIT_COLUMN]
     project = Project(id=project_id, organization_id=organization_id)
     launch = Launch(id=launch_id, project=project, starts_at=_moment(starts_at), ends_at=_moment(ends_at),
                     per_buyer_limit=limit, hold_minutes=hold_minutes, entry_order=entry_order,
                     rehearsal_starts_at=_moment(rehearsal_starts_at), rehearsal_ends_at=_moment(rehearsal_ends_at))
     pledge = Pledge(id=pledge_id, project_id=project_id, buyer_id=buyer_id, status=pledge_status)
     entry = LaunchEntry(id=entry_id, launch=launch, pledge=pledge, place=place)
-    for instance in (project, launch, pledge, entry):
-        instance._state.adding = False  # rows read from the database, as the ORM would mark them
+    batch = None if batch_id is None else LaunchBatch(
+        id=batch_id, launch=launch, number=batch_number, starts_at=_moment(batch_starts_at),
+        ends_at=_moment(batch_ends_at))
+    for instance in (project, launch, pledge, entry, batch):
+        if instance is not None:
+            instance._state.adding = False  # rows read from the database, as the ORM would mark them
     units: dict[int, tuple] = {}  # each offered unit once: the tapped one may also be a favourite, with its rank
     for row in rows:
-        if row[14] is not None and (row[14] not in units or row[-1] is not None):
-            units[row[14]] = row[14:]
-    return Tap(entry=entry, rows=list(units.values()))
+        unit_row = row[_UNIT_COLUMN:]
+        if unit_row[0] is not None and (unit_row[0] not in units or unit_row[-1] is not None):
+            units[unit_row[0]] = unit_row
+    return Tap(entry=entry, batch=batch, rows=list(units.values()))

@@ -8,6 +8,7 @@ fixture must give it data, or the coverage test fails.
 """
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -37,6 +38,9 @@ from yunlou.core.admin_scope import (
     organization_admin_group_sync,
 )
 from yunlou.core.models import AuditLog
+from yunlou.launch.models import Contract, Order
+from yunlou.launch.tests.factories import launch_make, pledge_make
+from yunlou.payments.models import Payment, PaymentChannel, Refund
 from yunlou.core.tests.admin_forms import admin_form_data
 
 FIRST, SECOND = "FIRSTORG", "SECONDORG"  # written into every name, so a leak shows as a plain substring
@@ -82,6 +86,16 @@ def _organisation(token: str, phone: str) -> dict[str, list]:
     audit = AuditLog.objects.create(organization=organization, project=project, actor=staff.user,
                                     action="unit.status_change", target_type="unit", target_id=str(units[0].pk),
                                     target_label=f"{token}审计记录")
+    pledge = pledge_make(project, name=f"{token}买家", number=f"{token}P1")
+    launch = launch_make(project, units=units[1:3], pledges=[pledge], name=f"{token}首开")
+    order = Order.objects.create(launch=launch, unit=units[1], pledge=pledge, slot=1, buyer_limit=1,
+                                 price=units[1].list_price or 1, held_until=timezone.now() + timedelta(minutes=5))
+    contract = Contract.objects.create(order=order, number=f"{token}HT1", pdf="launch/contracts/x.pdf",
+                                       sha256=f"{token:0<64}"[:64].lower(), buyer_signature="launch/signatures/x.png")
+    payment = Payment.objects.create(organization=organization, reference=f"order:{order.pk}",
+                                     description=f"{token}定金", out_trade_no=f"{token}T1", amount_fen=5_000_000,
+                                     channel=PaymentChannel.values[0])
+    refund = Refund.objects.create(payment=payment, out_refund_no=f"{token}R1", amount_fen=100)
     return {
         "accounts.Organization": [organization],
         "accounts.User": [staff.user],
@@ -94,6 +108,12 @@ def _organisation(token: str, phone: str) -> dict[str, list]:
         "catalogue.PriceListVersion": [version],
         "catalogue.ProjectNews": [news],
         "core.AuditLog": [audit],
+        "launch.Pledge": [pledge],
+        "launch.Launch": [launch],
+        "launch.Order": [order],
+        "launch.Contract": [contract],
+        "payments.Payment": [payment],
+        "payments.Refund": [refund],
     }
 
 

@@ -41,8 +41,10 @@ from yunlou.launch.tap_reads import Tap, TapUnit, tap_read
 from yunlou.live.publish import order_unit_changed
 
 
-def _selection_window_check(*, launch: Launch, entry: LaunchEntry, now: datetime.datetime) -> bool:
-    """Whether `entry`'s buyer may select now; returns True in the rehearsal, raises outside every window."""
+def _selection_window_check(*, launch: Launch, entry: LaunchEntry, batch: LaunchBatch | None,
+                            now: datetime.datetime) -> bool:
+    """Whether `entry`'s buyer may select now (`batch`: the one of their lottery place, if any); returns True in
+    the rehearsal, raises outside every window."""
     rehearsal = launch.is_rehearsing(now)
     if not rehearsal:
         if now < launch.starts_at:
@@ -52,8 +54,6 @@ def _selection_window_check(*, launch: Launch, entry: LaunchEntry, now: datetime
     if launch.entry_order == EntryOrder.BATCHES and not rehearsal:
         if entry.place is None:
             raise Conflict(_("The lottery has not been drawn yet."), code="not_drawn")
-        batch = LaunchBatch.objects.filter(launch=launch, first_place__lte=entry.place,
-                                           last_place__gte=entry.place).first()
         if batch is None:
             raise Forbidden(_("Your place in the lottery is in no batch of this launch."), code="no_batch")
         if now < batch.starts_at:
@@ -102,8 +102,8 @@ def _taken(following: list[TapUnit]) -> Conflict:
     refused = Conflict(_("Someone else has just taken this unit."), field="unit", code="taken")
     best = following[0] if following else None
     refused.details = {"next": None if best is None else {
-        "unit_id": best.unit.pk, "code": best.unit.code, "building": best.building, "floor": best.unit.floor,
-        "area": str(best.unit.area), "price": best.unit.list_price, "status": UnitStatus.AVAILABLE,
+        "unit_id": best.unit_id, "code": best.code, "building": best.building, "floor": best.floor,
+        "area": str(best.area), "price": best.price, "status": UnitStatus.AVAILABLE,
         "token": best.token, "favourite_rank": best.favourite_rank}}
     return refused
 
@@ -114,13 +114,13 @@ def tap_claim(*, tap: Tap, token: str, now: datetime.datetime | None = None) -> 
     now = now or timezone.now()
     entry = tap.entry
     launch, pledge = entry.launch, entry.pledge
-    rehearsal = _selection_window_check(launch=launch, entry=entry, now=now)
+    rehearsal = _selection_window_check(launch=launch, entry=entry, batch=tap.batch, now=now)
     offered, following = tap.offered(token, rehearsal=rehearsal)
     if offered is None:
         raise NotFound(_("No such unit in this launch."), field="unit")
-    unit = offered.unit  # the filed price (一房一价) is read with the token
-    if unit.status != UnitStatus.AVAILABLE:
+    if offered.status != UnitStatus.AVAILABLE:
         raise _taken(following)
+    unit = offered.as_unit()  # with the filed price (一房一价), read with the token
 
     with transaction.atomic():
         slots = set(Order.objects.filter(launch=launch, pledge=pledge, is_rehearsal=rehearsal,
