@@ -19,7 +19,9 @@ SMS-code login would — the SMS codes themselves are not exercised here.
 
 The live grid open: before the start one helper process opens an SSE connection
 (`/live/launches/<id>/events`) per buyer (`--sse-clients`, default all) and records, for every unit message,
-its arrival time minus the message's `at` (the time of the claim's commit) — `grid_lag_p99_ms`.
+its arrival time minus the message's `at` (the time of the claim's commit) — `grid_lag_p99_ms`. The helper runs
+on the machine under test, so it reads its sockets as cheaply as a client can (asyncio protocols on uvloop, a
+regular expression over what arrived); the bench's own HTTP clients run on uvloop too.
 
 The start: the launch opens START_SECONDS after everyone is ready (logged in, grid open). A sample of buyers
 loads `GET /api/v1/launches/<id>/units` before the start (tokens must be hidden) and after it (tokens must be
@@ -33,6 +35,9 @@ stops when they hold the limit, are told `limit_reached`, or nothing is left; a 
 The ceiling, in the same run against the same server: the same buyers, the same concurrency, the same
 walk through their favourites, against `POST /bench/claim/<unit id>/` (bench/launch_bare.py: the same
 middleware, then only the conditional UPDATE) on a building of units in no launch.
+
+p99_ms counts the wait in the listen queue: every tap arrives at one instant, so the last answered waits for all
+before it, and the bare endpoint's own p99 (bare_p99_ms, printed beside it) is the floor on this machine.
 
 Afterwards the database is checked. The last line printed is one JSON object: units_held, buyers_holding,
 double_sold (units with more than one active order, or held with none), over_limit (pledges with more active
