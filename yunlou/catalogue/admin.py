@@ -16,7 +16,7 @@ from yunlou.catalogue.models import (
     Unit,
     UnitPriceChange,
 )
-from yunlou.core.admin_scope import OrganizationScopedAdmin, OrganizationScopedInline
+from yunlou.core.admin_scope import OrganizationScopedAdmin, OrganizationScopedInline, ReadOnlyScopedAdmin
 from yunlou.core.images import UploadedImageField
 
 # Image uploads are checked before anything decodes them: too large, too many pixels (a decompression bomb),
@@ -139,26 +139,16 @@ class UnitPriceChangeInline(OrganizationScopedInline, admin.TabularInline):
 
 
 @admin.register(PriceListVersion)
-class PriceListVersionAdmin(OrganizationScopedAdmin):
+class PriceListVersionAdmin(ReadOnlyScopedAdmin):
     """Price-list versions are history: made only by confirming a price list, never edited."""
 
     organization_path = PROJECT_ORGANIZATION
-    organization_admin_permissions = ("view",)
     list_display = ["__str__", "created_at", "created_by", "file_name", "created_units", "changed_units",
                     "unchanged_units"]
     list_filter = ["project__organization", "project"]
     list_select_related = ["project", "created_by"]
     search_fields = ["project__name", "file_name", "file_sha256"]
     inlines = [UnitPriceChangeInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProjectNews)

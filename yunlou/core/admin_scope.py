@@ -270,6 +270,22 @@ class OrganizationScopedAdmin(_OrganizationScopedFields, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class ReadOnlyScopedAdmin(OrganizationScopedAdmin):
+    """Records that change only through the services (money, unit states, history): shown to read, never
+    added, changed or deleted in the admin — by the platform operator no more than by an organisation admin."""
+
+    organization_admin_permissions = ("view",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OrganizationScopedInline(_OrganizationScopedFields):
     """Mixin for an inline of a scoped admin: `class BuildingInline(OrganizationScopedInline, TabularInline)`.
 

@@ -5,25 +5,12 @@ operator as much as for an organisation admin. Pledges show the buyer's phone an
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from yunlou.core.admin_scope import OrganizationScopedAdmin
+from yunlou.core.admin_scope import ReadOnlyScopedAdmin
 from yunlou.launch.models import Contract, Launch, Order, Pledge
 
 
-class ReadOnlyAdmin(OrganizationScopedAdmin):
-    organization_admin_permissions = ("view",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Launch)
-class LaunchAdmin(ReadOnlyAdmin):
+class LaunchAdmin(ReadOnlyScopedAdmin):
     organization_path = "project__organization"
     list_display = ["name", "project", "starts_at", "ends_at", "per_buyer_limit", "entry_order", "drawn_at"]
     list_filter = ["project__organization", "project"]
@@ -33,7 +20,7 @@ class LaunchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ReadOnlyAdmin):
+class PledgeAdmin(ReadOnlyScopedAdmin):
     organization_path = "project__organization"
     list_display = ["number", "name", "masked_phone", "project", "amount", "status", "source", "created_at"]
     list_filter = ["status", "source", "project__organization", "project"]
@@ -53,7 +40,7 @@ class PledgeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(ReadOnlyScopedAdmin):
     organization_path = "launch__project__organization"
     list_display = ["pk", "launch", "unit", "pledge", "status", "is_rehearsal", "price", "held_at", "signed_at"]
     list_filter = ["status", "is_rehearsal", "launch__project__organization", "launch"]
@@ -62,7 +49,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdmin):
+class ContractAdmin(ReadOnlyScopedAdmin):
     organization_path = "order__launch__project__organization"
     list_display = ["number", "order", "sha256", "signed_at"]
     list_select_related = ["order__launch", "order__unit"]

@@ -3,12 +3,12 @@ callbacks verified, counter payments recorded by finance), never by editing a ro
 
 from django.contrib import admin
 
-from yunlou.launch.admin import ReadOnlyAdmin
+from yunlou.core.admin_scope import ReadOnlyScopedAdmin
 from yunlou.payments.models import Payment, Refund
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyScopedAdmin):
     organization_path = "organization"
     list_display = ["out_trade_no", "description", "amount_fen", "refunded_fen", "channel", "status", "paid_at"]
     list_filter = ["status", "channel", "organization"]
@@ -16,7 +16,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ReadOnlyScopedAdmin):
     organization_path = "payment__organization"
     list_display = ["out_refund_no", "payment", "amount_fen", "status", "created_at", "settled_at"]
     list_filter = ["status", "payment__organization"]

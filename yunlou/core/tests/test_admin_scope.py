@@ -38,10 +38,10 @@ from yunlou.core.admin_scope import (
     organization_admin_group_sync,
 )
 from yunlou.core.models import AuditLog
+from yunlou.core.tests.admin_forms import admin_form_data
 from yunlou.launch.models import Contract, Order
 from yunlou.launch.tests.factories import launch_make, pledge_make
 from yunlou.payments.models import Payment, PaymentChannel, Refund
-from yunlou.core.tests.admin_forms import admin_form_data
 
 FIRST, SECOND = "FIRSTORG", "SECONDORG"  # written into every name, so a leak shows as a plain substring
 FIRST_PHONE, SECOND_PHONE, ADMIN_PHONE = "13811112222", "13933334444", "13955556666"
