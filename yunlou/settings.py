@@ -162,6 +162,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "bindings-expire": {"task": "crm.bindings_expire", "schedule": 3600.0},
     "holds-expire": {"task": "launch.order_holds_expire", "schedule": 15.0},  # reads expire lazily too
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": 300.0},  # lost notifications, stuck refunds
 }
 CACHES = {
     "default": {"BACKEND": "yunlou.core.cache.ReusingRedisCache", "LOCATION": REDIS_URL}

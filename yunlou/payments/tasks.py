@@ -53,3 +53,11 @@ def payment_refund_refused(payment_id: int) -> None:
     from yunlou.payments.services import payment_refund_refused as refund
 
     refund(payment_id=payment_id)
+
+
+@shared_task(name="payments.reconcile")
+def payments_reconcile() -> dict:
+    """对账 on the beat: payments and refunds whose notification has not come are asked about (services)."""
+    from yunlou.payments.services import payments_reconcile as reconcile
+
+    return reconcile()
