@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "yunlou.core.text.ControlCharacterMiddleware",  # before anything reads a parameter
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "yunlou.accounts.buyers.BearerSessionMiddleware",  # Django's, plus a mini program's bearer token
     "yunlou.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -7,15 +7,23 @@ so a staff account never carries a buyer's session.
 One active session: the login records its session key on the user; a request whose session is not that one is
 logged out (`SingleSessionMiddleware`) — a script copying the cookie to many machines, or a second phone, ends
 the first. The check reads a column of the user row the authentication middleware loads anyway: no extra query.
+
+A mini program keeps no cookies: it asks the login for its session key as a token and sends it back as
+`Authorization: Bearer <token>` (`BearerSessionMiddleware` reads it where the cookie would be, and `SessionBearer`
+accepts it on the API). The same session, so the same rule: a new login ends the old token. A header cannot be
+forged by another site's page, so bearer calls need no CSRF token; cookie calls still do.
 """
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import login, logout
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
 
 from yunlou.accounts.models import Membership, User
 from yunlou.accounts.phone_codes import phone_code_verify
@@ -74,3 +82,39 @@ class SingleSessionMiddleware:
                 request.session.session_key != user.active_session_key):
             logout(request)
         return self.get_response(request)
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    """The session key a mini program sends as `Authorization: Bearer …`, if any."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token.isalnum() and len(token) <= 64 else None
+
+
+class BearerSessionMiddleware(SessionMiddleware):
+    """Django's session middleware, also finding the session of a request that has no session cookie but a
+    bearer token (a mini program's); such a request is answered without a session cookie."""
+
+    def process_request(self, request):
+        token = None if settings.SESSION_COOKIE_NAME in request.COOKIES else bearer_token(request)
+        request.session_from_bearer = token is not None
+        request.session = self.SessionStore(token or request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+
+    def process_response(self, request, response):
+        if getattr(request, "session_from_bearer", False):
+            if request.session.modified and not request.session.is_empty():
+                request.session.save()
+            return response
+        return super().process_response(request, response)
+
+
+class SessionBearer(HttpBearer):
+    """API auth for a mini program: the bearer token is the buyer's one active session (already loaded by the
+    middlewares, and logged out by SingleSessionMiddleware when it is no longer the active one)."""
+
+    def authenticate(self, request, token):
+        user = getattr(request, "user", None)
+        if (getattr(request, "session_from_bearer", False) and user is not None and user.is_authenticated
+                and request.session.session_key == token):
+            return user
+        return None

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
 
-from yunlou.accounts.buyers import LOGIN_PURPOSE, buyer_login
+from yunlou.accounts.buyers import LOGIN_PURPOSE, SessionBearer, buyer_login
 from yunlou.accounts.phone_codes import RESEND_AFTER_SECONDS, phone_code_request
 from yunlou.catalogue.models import Project
 from yunlou.core.audit import client_ip
@@ -36,6 +36,9 @@ from yunlou.launch.services.pledges import pledge_online_start
 
 router = Router(tags=["launch"])
 
+# The mobile pages send the session cookie (and a CSRF token); a mini program sends its token as a bearer header.
+BUYER_AUTH = [SessionBearer(), django_auth]
+
 
 class PhoneIn(Schema):
     phone: Identifier = Field(max_length=20)
@@ -44,6 +47,7 @@ class PhoneIn(Schema):
 class LoginIn(Schema):
     phone: Identifier = Field(max_length=20)
     code: Identifier = Field(pattern=r"^\d{6}$")
+    token: bool = Field(False, description="a mini program: answer with a token to send as `Authorization: Bearer`")
 
 
 class CodeOut(Schema):
@@ -53,6 +57,7 @@ class CodeOut(Schema):
 
 class BuyerOut(Schema):
     phone: str = Field(description="masked")
+    token: str | None = Field(None, description="when asked for: the session, for a client without cookies")
 
 
 @router.post("/buyers/codes", response={202: CodeOut, 400: ErrorOut, 415: ErrorOut, 429: ErrorOut},
@@ -68,7 +73,7 @@ def buyer_code(request: HttpRequest, body: PhoneIn):
 def buyer_session(request: HttpRequest, body: LoginIn):
     require_json(request)
     user = buyer_login(request=request, phone=body.phone, code=body.code)
-    return Status(201, {"phone": user.masked_phone})
+    return Status(201, {"phone": user.masked_phone, "token": request.session.session_key if body.token else None})
 
 
 class MyStatusOut(Schema):
@@ -148,7 +153,7 @@ def _pledge_or_refuse(request: HttpRequest, launch) -> Pledge:
     return pledge
 
 
-@router.put("/launches/{launch_id}/favourites", auth=django_auth,
+@router.put("/launches/{launch_id}/favourites", auth=BUYER_AUTH,
             response={200: list[int], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
             summary="收藏: the caller's favourite units, most wanted first")
 def favourites_put(request: HttpRequest, launch_id: Id, body: FavouritesIn):
@@ -183,7 +188,7 @@ class OrderOut(Schema):
                 "deposit_paid": order.deposit_paid_at is not None}
 
 
-@router.post("/launches/{launch_id}/selections", auth=django_auth,
+@router.post("/launches/{launch_id}/selections", auth=BUYER_AUTH,
              response={201: OrderOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
              summary="选房: hold a unit; 409 `taken` carries the next favourite still available in `details.next`")
 def select(request: HttpRequest, launch_id: Id, body: SelectIn):
@@ -201,7 +206,7 @@ def _own_order(request: HttpRequest, order_id: int) -> tuple[Pledge, Order]:
     return order.pledge, order_for_buyer(pledge=order.pledge, order_id=order_id)
 
 
-@router.get("/orders/{order_id}", auth=django_auth, response={200: OrderOut, 404: ErrorOut},
+@router.get("/orders/{order_id}", auth=BUYER_AUTH, response={200: OrderOut, 404: ErrorOut},
             summary="The caller's order (an overdue hold shows as expired)")
 def order_detail(request: HttpRequest, order_id: Id):
     _pledge, order = _own_order(request, order_id)
@@ -212,7 +217,7 @@ class SignatureIn(Schema):
     signature: Identifier = Field(max_length=700_000, description="signature_pad's PNG as a data URL")
 
 
-@router.post("/orders/{order_id}/subscription-form", auth=django_auth,
+@router.post("/orders/{order_id}/subscription-form", auth=BUYER_AUTH,
              response={200: OrderOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
              summary="认购书: sign the subscription form within the hold")
 def subscription_form(request: HttpRequest, order_id: Id, body: SignatureIn):
@@ -226,7 +231,7 @@ class PaymentOut(Schema):
     amount: int = Field(description="fen")
 
 
-@router.post("/orders/{order_id}/deposit", auth=django_auth,
+@router.post("/orders/{order_id}/deposit", auth=BUYER_AUTH,
              response={201: PaymentOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
              summary="定金: open the deposit's payment; the buyer pays at `pay_url`")
 def deposit(request: HttpRequest, order_id: Id):
@@ -248,7 +253,7 @@ class PledgeOut(Schema):
     pay_url: str | None = None
 
 
-@router.post("/projects/{project_id}/pledges", auth=django_auth,
+@router.post("/projects/{project_id}/pledges", auth=BUYER_AUTH,
              response={201: PledgeOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut},
              summary="认筹: pledge with real-name details and pay online at `pay_url`")
 def pledge_start(request: HttpRequest, project_id: Id, body: PledgeIn):
@@ -260,7 +265,7 @@ def pledge_start(request: HttpRequest, project_id: Id, body: PledgeIn):
                         "id_number": pledge.masked_id_number, "pay_url": payment.pay_url})
 
 
-@router.get("/projects/{project_id}/pledges/mine", auth=django_auth, response={200: PledgeOut, 404: ErrorOut},
+@router.get("/projects/{project_id}/pledges/mine", auth=BUYER_AUTH, response={200: PledgeOut, 404: ErrorOut},
             summary="The caller's pledge for the project")
 def pledge_mine(request: HttpRequest, project_id: Id):
     pledge = buyer_pledge(user=request.user, project_id=project_id)
@@ -276,7 +281,7 @@ class ContractOut(Schema):
     download_url: str
 
 
-@router.post("/orders/{order_id}/contract", auth=django_auth,
+@router.post("/orders/{order_id}/contract", auth=BUYER_AUTH,
              response={201: ContractOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
              summary="签约: sign the purchase contract of a subscribed order")
 def contract_sign(request: HttpRequest, order_id: Id, body: SignatureIn):

@@ -159,3 +159,40 @@ def test_a_selection_reads_and_writes_only_what_it_must(launch_world):
     assert len(statements) == 3, statements
     assert taken.json()["details"]["next"]["unit_id"] == launch_world.units[1].pk
     assert not any(sql.startswith(("UPDATE", "INSERT")) for sql in statements)
+
+
+def test_a_mini_program_logs_in_for_a_token_and_uses_it_without_cookies_until_a_new_login(launch_world):
+    """A mini program keeps no cookies: the login answers with a token, sent back as a bearer header — on reads
+    and on the tap alike, with no CSRF token — and the buyer's next login ends it like any other session."""
+    launch = launch_world.launch
+    phone = "13700000001"
+    login = Client().post("/api/v1/buyers/session", {"phone": phone, "code": sms_code_for(phone, purpose=LOGIN_PURPOSE),
+                                                     "token": True}, content_type=JSON)
+    assert login.status_code == 201
+    token = login.json()["token"]
+    app = Client(headers={"Authorization": f"Bearer {token}"})  # a fresh client: no cookie at all
+    detail = app.get(f"/api/v1/launches/{launch.pk}")
+    assert detail.json()["me"]["eligible"] and "sessionid" not in detail.cookies
+    units = app.get(f"/api/v1/launches/{launch.pk}/units").json()
+    held = app.post(f"/api/v1/launches/{launch.pk}/selections", json.dumps({"token": units[0]["token"]}),
+                    content_type=JSON)
+    assert held.status_code == 201
+    assert app.get(f"/api/v1/orders/{held.json()['id']}").status_code == 200
+
+    assert Client(headers={"Authorization": "Bearer not-a-session"}).get(
+        f"/api/v1/orders/{held.json()['id']}").status_code == 401
+    logged_in(phone)  # the same buyer logs in on a phone's browser: the token is over
+    assert app.get(f"/api/v1/orders/{held.json()['id']}").status_code == 401
+    assert not app.get(f"/api/v1/launches/{launch.pk}").json()["me"]["logged_in"]
+
+
+def test_the_login_gives_a_token_only_when_asked_and_cookie_calls_still_need_csrf(launch_world):
+    phone = "13700000002"
+    client = Client(enforce_csrf_checks=True)
+    client.get("/")
+    login = client.post("/api/v1/buyers/session", {"phone": phone, "code": sms_code_for(phone, purpose=LOGIN_PURPOSE)},
+                        content_type=JSON, headers={"X-CSRFToken": client.cookies["csrftoken"].value})
+    assert login.status_code == 201 and login.json()["token"] is None
+    no_csrf = client.put(f"/api/v1/launches/{launch_world.launch.pk}/favourites", json.dumps({"unit_ids": []}),
+                         content_type=JSON)
+    assert no_csrf.status_code == 403
