@@ -139,3 +139,16 @@ class VerifyForm(forms.Form):
         return lottery.Published(pledge_numbers=data["pledge_numbers"], seed=data["seed"],
                                  public_value=data["public_value"], list_digest=data["list_digest"],
                                  seed_commitment=data["seed_commitment"], order=data["order"])
+
+
+class BatchesForm(forms.Form):
+    """分批选房: batches of the lottery order, each with its own window."""
+
+    size = forms.IntegerField(label=_("Buyers per batch"), min_value=1, max_value=100_000, initial=50,
+                              widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    minutes = forms.IntegerField(label=_("Minutes per batch"), min_value=1, max_value=24 * 60, initial=20,
+                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    gap_minutes = forms.IntegerField(label=_("Pause between batches (minutes)"), min_value=0, max_value=24 * 60,
+                                     initial=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    first_starts_at = forms.DateTimeField(label=_("First batch starts (default: the launch's start)"),
+                                          required=False, widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)

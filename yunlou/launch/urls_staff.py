@@ -13,6 +13,7 @@ urlpatterns = [
     path("launches/<int:launch_id>/pledges/import/", views.pledge_upload, name="pledge_import"),
     path("launches/<int:launch_id>/freeze/", views.list_freeze, name="list_freeze"),
     path("launches/<int:launch_id>/draw/", views.draw, name="draw"),
+    path("launches/<int:launch_id>/batches/", views.batches_set, name="batches_set"),
     path("launches/<int:launch_id>/order-import/", views.order_upload, name="order_import"),
     path("launches/<int:launch_id>/rehearsal/clear/", views.rehearsal_clear, name="rehearsal_clear"),
     path("launches/<int:launch_id>/orders/", views.orders, name="orders"),

@@ -24,10 +24,11 @@ from yunlou.core.errors import DomainError, ImportRejected
 from yunlou.core.money import fen_to_yuan
 from yunlou.core.spreadsheets import ExportWorkbook, Limits, open_spreadsheet, read_upload
 from yunlou.launch import selectors
-from yunlou.launch.forms import DrawForm, LaunchForm, OrderFilterForm, OrderImportForm, PledgeImportForm
+from yunlou.launch.forms import BatchesForm, DrawForm, LaunchForm, OrderFilterForm, OrderImportForm, PledgeImportForm
 from yunlou.launch.models import Launch
 from yunlou.launch.services.launches import (
     launch_anomalies,
+    launch_batches_set,
     launch_create,
     launch_draw,
     launch_list_freeze,
@@ -103,6 +104,7 @@ def _detail(request, launch: Launch, *, status: int = 200, **extra):
         "rehearsal_orders": launch.orders.filter(is_rehearsal=True).count(),
         "anomalies": anomalies,
         "pledge_form": PledgeImportForm(), "draw_form": DrawForm(), "order_form": OrderImportForm(),
+        "batches": launch.batches.order_by("number"), "batches_form": BatchesForm(),
         **extra,
     }
     return render(request, "launch/staff/launch_detail.html", context, status=status)
@@ -173,6 +175,22 @@ def draw(request, launch_id: int):
         messages.success(request, _("The lottery is drawn; the order is published."))
         return redirect("launch_staff:launch_detail", launch_id=launch.pk)
     return _detail(request, launch, status=400, draw_form=form)
+
+
+@staff_required(MANAGE_LAUNCH)
+@require_POST
+def batches_set(request, launch_id: int):
+    launch = selectors.launch_get(staff=request.staff, launch_id=launch_id)
+    form = BatchesForm(request.POST)
+    if form.is_valid():
+        try:
+            batches = launch_batches_set(staff=request.staff, launch_id=launch.pk, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return _detail(request, launch, status=exc.status, batches_form=form)
+        messages.success(request, _("%(count)s batches set.") % {"count": len(batches)})
+        return redirect("launch_staff:launch_detail", launch_id=launch.pk)
+    return _detail(request, launch, status=400, batches_form=form)
 
 
 def _external_order_rows(rows: list[tuple[int, tuple]]) -> tuple[list[tuple], int]:

@@ -25,7 +25,16 @@ from yunlou.catalogue.selectors import project_get
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yunlou.launch import lottery
-from yunlou.launch.models import EntryOrder, Launch, LaunchEntry, LaunchUnit, Order, Pledge, PledgeStatus
+from yunlou.launch.models import (
+    EntryOrder,
+    Launch,
+    LaunchBatch,
+    LaunchEntry,
+    LaunchUnit,
+    Order,
+    Pledge,
+    PledgeStatus,
+)
 from yunlou.live.publish import launch_units_reset
 
 TOKEN_BYTES = 16  # 128 bits: as hard to guess as a session key
@@ -122,6 +131,54 @@ def launch_list_freeze(*, staff: Staff, launch_id: int) -> Launch:
                  changes={"list_digest": [None, launch.list_digest],
                           "seed_commitment": [None, launch.seed_commitment]})
     return launch
+
+
+MAX_BATCHES = 200
+
+
+@transaction.atomic
+def launch_batches_set(*, staff: Staff, launch_id: int, size: int, minutes: int, gap_minutes: int = 0,
+                       first_starts_at: datetime.datetime | None = None) -> list[LaunchBatch]:
+    """分批选房: the frozen list in batches of `size` places in lottery order — places 1…size first, then the next —
+    each selecting for `minutes`, `gap_minutes` apart, from `first_starts_at` (the launch's start when not given).
+    Replaces the batches set before; only until the launch starts, and every window inside the launch's."""
+    launch = launch_get_for_staff(staff=staff, launch_id=launch_id, lock=True)
+    if launch.entry_order != EntryOrder.BATCHES:
+        raise Conflict(_("This launch lets every buyer in at once; it has no batches."), field="entry_order")
+    if timezone.now() >= launch.starts_at:
+        raise Conflict(_("Batches cannot change once the launch has started."), code="started")
+    if launch.list_frozen_at is None:
+        raise Conflict(_("Freeze the list of eligible buyers first."), code="not_frozen")
+    if not 1 <= size <= 100_000:
+        raise ValidationFailed(_("A batch holds between 1 and 100,000 buyers."), field="size")
+    if not 1 <= minutes <= 24 * 60:
+        raise ValidationFailed(_("A batch selects for between 1 minute and a day."), field="minutes")
+    if not 0 <= gap_minutes <= 24 * 60:
+        raise ValidationFailed(_("The pause between batches is between 0 minutes and a day."), field="gap_minutes")
+    first_starts_at = first_starts_at or launch.starts_at
+    if first_starts_at < launch.starts_at:
+        raise ValidationFailed(_("The first batch cannot start before the launch."), field="first_starts_at")
+    buyers = launch.entries.count()
+    count = -(-buyers // size)
+    if count > MAX_BATCHES:
+        raise ValidationFailed(_("That makes %(count)s batches; at most %(max)s.")
+                               % {"count": count, "max": MAX_BATCHES}, field="size")
+    step = datetime.timedelta(minutes=minutes + gap_minutes)
+    batches = [LaunchBatch(launch=launch, number=n + 1, first_place=n * size + 1,
+                           last_place=min(buyers, (n + 1) * size), starts_at=first_starts_at + n * step,
+                           ends_at=first_starts_at + n * step + datetime.timedelta(minutes=minutes))
+               for n in range(count)]
+    if batches and batches[-1].ends_at > launch.ends_at:
+        raise ValidationFailed(
+            _("The last batch would end at %(time)s, after the launch ends; shorten the batches or make them larger.")
+            % {"time": timezone.localtime(batches[-1].ends_at).strftime("%Y-%m-%d %H:%M")}, field="minutes")
+    before = launch.batches.count()
+    launch.batches.all().delete()
+    batches = LaunchBatch.objects.bulk_create(batches)
+    audit_record(action="launch.batches_set", target=launch, actor=staff.user, project=launch.project,
+                 changes={"batches": [before, len(batches)], "size": size, "minutes": minutes,
+                          "gap_minutes": gap_minutes, "first_starts_at": first_starts_at.isoformat()})
+    return batches
 
 
 def _frozen_numbers(launch: Launch) -> list[str]:

@@ -339,3 +339,64 @@ def test_the_big_screen_has_no_navigation_and_the_same_grid_container(client, ma
     html = client.get(reverse("launch_staff:screen", args=[launch.pk])).content.decode()
     assert "topnav" not in html and 'class="launch-screen"' in html
     assert "data-labels=" in html and f'data-events-url="/live/launches/{launch.pk}/events"' in html
+
+
+@pytest.fixture
+def batch_launch(project, building):
+    units = list(building.units.order_by("code"))
+    launch = launch_make(project, units=units[:4], starts_in_minutes=60, minutes=120, entry_order="batches")
+    for number in ("BT00001", "BT00002", "BT00003", "BT00004", "BT00005"):
+        pledge_make(project, number=number)
+    return launch
+
+
+def test_the_manager_sets_batches_of_the_lottery_order_and_setting_them_again_replaces_them(client, manager,
+                                                                                            batch_launch):
+    client.force_login(manager.user)
+    url = reverse("launch_staff:batches_set", args=[batch_launch.pk])
+    refused = client.post(url, {"size": 2, "minutes": 20, "gap_minutes": 5})
+    assert refused.status_code == 409 and "Freeze the list of eligible buyers first." in refused.content.decode()
+    client.post(reverse("launch_staff:list_freeze", args=[batch_launch.pk]))
+    assert client.post(url, {"size": 2, "minutes": 20, "gap_minutes": 5}).status_code == 302
+    batches = list(batch_launch.batches.order_by("number"))
+    assert [(b.first_place, b.last_place) for b in batches] == [(1, 2), (3, 4), (5, 5)]
+    assert [b.starts_at - batch_launch.starts_at for b in batches] == [
+        datetime.timedelta(minutes=m) for m in (0, 25, 50)]
+    assert all(b.ends_at - b.starts_at == datetime.timedelta(minutes=20) for b in batches)
+    page = client.get(reverse("launch_staff:launch_detail", args=[batch_launch.pk])).content.decode()
+    assert 'data-testid="batch-table"' in page and "5–5" in page
+    assert client.post(url, {"size": 5, "minutes": 30, "gap_minutes": 0}).status_code == 302
+    assert list(batch_launch.batches.values_list("first_place", "last_place")) == [(1, 5)]
+    assert AuditLog.objects.filter(action="launch.batches_set").count() == 2
+
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({"size": 1, "minutes": 60, "gap_minutes": 0}, "minutes", "after the launch ends"),
+    ({"size": 0, "minutes": 20, "gap_minutes": 0}, "size", ""),
+    ({"size": 2, "minutes": 20, "gap_minutes": 0, "first_starts_at": "2020-01-01T08:00"}, "first_starts_at",
+     "before the launch"),
+    ({"size": "二", "minutes": 20, "gap_minutes": 0}, "size", ""),
+])
+def test_batches_that_do_not_fit_are_refused_naming_the_field_and_nothing_changes(client, manager, batch_launch,
+                                                                                  data, field, message):
+    client.force_login(manager.user)
+    client.post(reverse("launch_staff:list_freeze", args=[batch_launch.pk]))
+    response = client.post(reverse("launch_staff:batches_set", args=[batch_launch.pk]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'data-field="{field}"' in html and message in html
+    assert not batch_launch.batches.exists()
+
+
+def test_batches_are_refused_once_the_launch_has_started_and_for_a_launch_without_batches(client, manager, project,
+                                                                                         building, batch_launch):
+    client.force_login(manager.user)
+    client.post(reverse("launch_staff:list_freeze", args=[batch_launch.pk]))
+    Launch.objects.filter(pk=batch_launch.pk).update(starts_at=timezone.now() - datetime.timedelta(minutes=1))
+    started = client.post(reverse("launch_staff:batches_set", args=[batch_launch.pk]),
+                          {"size": 2, "minutes": 20, "gap_minutes": 0})
+    assert started.status_code == 409 and not batch_launch.batches.exists()
+    at_once = launch_make(project, units=[], starts_in_minutes=60)
+    response = client.post(reverse("launch_staff:batches_set", args=[at_once.pk]),
+                           {"size": 2, "minutes": 20, "gap_minutes": 0})
+    assert response.status_code == 409 and "it has no batches" in response.content.decode()
