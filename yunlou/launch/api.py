@@ -22,6 +22,7 @@ from yunlou.launch.models import LaunchEntry, Order, Pledge
 from yunlou.launch.services.buyers import (
     buyer_pledge,
     buyer_select,
+    entry_batch,
     favourites_set,
     launch_grid,
     launch_public_get,
@@ -82,6 +83,9 @@ class MyStatusOut(Schema):
     pledge_status: str | None = None
     eligible: bool = False
     place: int | None = Field(None, description="lottery place, once drawn")
+    batch_number: int | None = Field(None, description="分批选房: the caller's batch, once drawn")
+    batch_starts_at: datetime | None = None
+    batch_ends_at: datetime | None = None
 
 
 class LaunchOut(Schema):
@@ -107,8 +111,14 @@ def _me(request: HttpRequest, launch) -> tuple[MyStatusOut, Pledge | None]:
     if pledge is None:
         return MyStatusOut(logged_in=request.user.is_authenticated), None
     entry = LaunchEntry.objects.filter(launch=launch, pledge=pledge).first()
+    if entry is not None:
+        entry.launch = launch
+    batch = entry_batch(entry)
     return MyStatusOut(logged_in=True, pledge_number=pledge.number, pledge_status=pledge.status,
-                       eligible=entry is not None, place=entry.place if entry else None), pledge
+                       eligible=entry is not None, place=entry.place if entry else None,
+                       batch_number=batch.number if batch else None,
+                       batch_starts_at=batch.starts_at if batch else None,
+                       batch_ends_at=batch.ends_at if batch else None), pledge
 
 
 @router.get("/launches/{launch_id}", response={200: LaunchOut, 404: ErrorOut}, summary="A launch, with the "

@@ -23,7 +23,13 @@ from yunlou.core.audit import client_ip
 from yunlou.core.errors import DomainError, NotFound
 from yunlou.core.forms import CleanCharField
 from yunlou.launch.models import LaunchEntry, Order, Pledge, PledgeStatus
-from yunlou.launch.services.buyers import buyer_may_select, buyer_pledge, launch_grid, launch_public_get
+from yunlou.launch.services.buyers import (
+    buyer_may_select,
+    buyer_pledge,
+    entry_batch,
+    launch_grid,
+    launch_public_get,
+)
 from yunlou.launch.services.orders import (
     order_deposit_payment_start,
     order_for_buyer,
@@ -64,12 +70,15 @@ def launch_page(request, launch_id: int):
         except DomainError as refused:
             form.add_error(refused.field if refused.field in form.fields else None, refused.message)
     entry = LaunchEntry.objects.filter(launch=launch, pledge=pledge).first() if pledge else None
+    if entry is not None:
+        entry.launch = launch
     orders = list(Order.objects.filter(launch=launch, pledge=pledge).select_related("unit")
                   .order_by("-held_at")) if pledge else []
     version = launch_version(launch.pk)  # read before the statuses, so a change in between is fetched again
     context = {
         "live_version": version if version >= 0 else None,
         "launch": launch, "project": launch.project, "pledge": pledge, "entry": entry, "form": form,
+        "batch": entry_batch(entry),
         "code_sent": code_sent, "legend": status_legend(),
         "grid": [{**unit.__dict__, "label": UnitStatus(unit.status).label}
                  for unit in launch_grid(launch=launch, pledge=pledge, now=now)],

@@ -17,8 +17,10 @@ from yunlou.catalogue.models import UnitStatus
 from yunlou.core import ratelimit
 from yunlou.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yunlou.launch.models import (
+    EntryOrder,
     Favourite,
     Launch,
+    LaunchBatch,
     LaunchEntry,
     LaunchUnit,
     Order,
@@ -44,6 +46,14 @@ def buyer_pledge(*, user, project_id: int) -> Pledge | None:
         pledge = Pledge.objects.filter(project_id=project_id, buyer=user).exclude(
             status=PledgeStatus.REFUNDED).first()
     return pledge
+
+
+def entry_batch(entry: LaunchEntry | None) -> LaunchBatch | None:
+    """分批选房: the batch the buyer's lottery place falls in (None before the draw, or without batches)."""
+    if entry is None or entry.place is None or entry.launch.entry_order != EntryOrder.BATCHES:
+        return None
+    return (LaunchBatch.objects.filter(launch_id=entry.launch_id, first_place__lte=entry.place,
+                                       last_place__gte=entry.place).order_by("number").first())
 
 
 def launch_public_get(*, launch_id: int) -> Launch:

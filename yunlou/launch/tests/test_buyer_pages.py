@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from yunlou.accounts.buyers import LOGIN_PURPOSE
 from yunlou.accounts.tests.utils import sms_code_for
@@ -108,3 +109,25 @@ def test_a_logged_in_buyer_without_a_pledge_pledges_on_the_page_and_is_sent_to_p
     pledge = Pledge.objects.get(name="赵六")
     assert pledge.status == PledgeStatus.AWAITING_PAYMENT and pledge.buyer.phone == "13700000009"
     assert 'data-testid="pledge-pay"' in client.get(f"/launches/{world.launch.pk}/").content.decode()
+
+
+def test_a_buyer_in_a_later_batch_is_told_their_window_and_counts_down_to_it(client, project, building):
+    from yunlou.launch.models import LaunchBatch
+
+    project.is_published = True
+    project.save(update_fields=["is_published"])
+    first, second = pledge_make(project, phone="13700000011"), pledge_make(project, phone="13700000012")
+    launch = launch_make(project, units=list(building.units.all()[:2]), pledges=[first, second],
+                         entry_order="batches", starts_in_minutes=10)
+    later = launch.starts_at + datetime.timedelta(minutes=30)
+    LaunchBatch.objects.create(launch=launch, number=1, first_place=1, last_place=1, starts_at=launch.starts_at,
+                               ends_at=later)
+    LaunchBatch.objects.create(launch=launch, number=2, first_place=2, last_place=2, starts_at=later,
+                               ends_at=launch.ends_at)
+    page_login(client, launch, "13700000012")
+    page = client.get(f"/launches/{launch.pk}/").content.decode()
+    assert 'data-testid="my-batch"' in page
+    assert f'data-starts-at="{later.isoformat()}"' in page
+    me = client.get(f"/api/v1/launches/{launch.pk}").json()["me"]
+    assert me["batch_number"] == 2
+    assert abs(parse_datetime(me["batch_starts_at"]) - later) < datetime.timedelta(milliseconds=1)
