@@ -170,6 +170,10 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
+# A time-stamping authority (RFC 3161 over HTTP) for the contracts' signatures (PAdES B-T). Without one the demo
+# stamps with its own TSA certificate (made with the organisation's demo CA).
+CONTRACT_TSA_URL = os.environ.get("CONTRACT_TSA_URL", "")
+
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "yunlou.accounts.sms.ConsoleSmsBackend")
 # The demo shows the SMS code on the page so that nobody needs a phone; never in production.
 SMS_CODE_ON_PAGE = DEBUG and SMS_BACKEND.endswith("ConsoleSmsBackend")

@@ -326,6 +326,9 @@ class SigningCertificate(models.Model):
     ca_pem = models.TextField(_("CA certificate (PEM)"))
     certificate_pem = models.TextField(_("certificate (PEM)"))
     private_key_pem = EncryptedTextField(_("private key (PEM)"))
+    # The demo's own time-stamping authority, issued by the same CA (blank with a real TSA: CONTRACT_TSA_URL).
+    tsa_certificate_pem = models.TextField(_("TSA certificate (PEM)"), blank=True)
+    tsa_private_key_pem = EncryptedTextField(_("TSA private key (PEM)"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -1,7 +1,8 @@
 """The purchase contract of an online launch: render it (pdf), seal it (seal), sign and verify it (signing).
 
     pdf = render_contract(data, buyer_signature=signature_png_or_data_url, seal=seal_png)
-    signed = sign_pdf(pdf, load_signer(cert_pem, key_pem, ca_pem), reason="签约", location="上海")
+    signed = sign_pdf(pdf, load_signer(cert_pem, key_pem, ca_pem), reason="签约", location="上海",
+                      timestamper=load_timestamper(url=tsa_url))  # optional: PAdES B-T
     result = verify_pdf(signed, ca_pem)
 """
 
@@ -21,6 +22,7 @@ from .signing import (
     VerificationResult,
     demo_ca_and_certificate,
     load_signer,
+    load_timestamper,
     sha256_hex,
     sign_pdf,
     verify_pdf,
@@ -29,5 +31,5 @@ from .signing import (
 __all__ = [
     "PLACEHOLDERS", "ContractData", "OrganisationCertificates", "PaymentLine", "VerificationResult",
     "amount_in_words", "check_clauses", "company_seal_png", "default_clauses", "demo_ca_and_certificate",
-    "format_price", "load_signer", "render_contract", "sha256_hex", "sign_pdf", "verify_pdf",
+    "format_price", "load_signer", "load_timestamper", "render_contract", "sha256_hex", "sign_pdf", "verify_pdf",
 ]

@@ -1,9 +1,14 @@
 """The developer's digital signature on a contract (PAdES), and checking one.
 
-Every contract is certified by the organisation's signing certificate: a PAdES baseline signature (B-B)
-whose byte range covers the whole file, with DocMDP permission to fill forms and add signatures only. Any PDF
-reader then shows whether the document is still what was signed; `verify_pdf` says the same on the server,
-against the organisation's own CA as the only trust root.
+Every contract is certified by the organisation's signing certificate: a PAdES baseline signature whose byte
+range covers the whole file, with DocMDP permission to fill forms and add signatures only. Any PDF reader then
+shows whether the document is still what was signed; `verify_pdf` says the same on the server, against the
+organisation's own CA as the only trust root.
+
+With a time-stamping authority the signature carries an RFC 3161 timestamp over it (PAdES B-T): proof from a
+third party's clock that the contract existed, signed, at that moment — not only the signer's word. A licensed
+TSA is configured by URL (`CONTRACT_TSA_URL`); the demo's CA also issues a TSA certificate, and the demo stamps
+with it in-process (pyHanko's own time-stamper), so the demo's contracts are B-T as well.
 
 Certificates and keys go in and out as PEM bytes: the caller stores them per organisation (encrypted).
 A real developer brings a certificate from a licensed CA (电子认证服务机构); `demo_ca_and_certificate`
@@ -22,7 +27,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
@@ -31,6 +36,8 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import StaticStampStyle
@@ -55,6 +62,8 @@ class OrganisationCertificates:
     ca_pem: bytes
     certificate_pem: bytes
     private_key_pem: bytes  # PKCS#8, unencrypted: the caller encrypts it at rest
+    tsa_certificate_pem: bytes = b""  # the demo's time-stamping authority, under the same CA
+    tsa_private_key_pem: bytes = b""
 
 
 def _name(organization_name: str, common_name: str) -> x509.Name:
@@ -103,12 +112,51 @@ def demo_ca_and_certificate(organization_name: str, *, now: datetime | None = No
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
+    tsa_certificate = (
+        x509.CertificateBuilder()
+        .subject_name(_name(organization_name, f"{organization_name} 时间戳服务"[:64])).issuer_name(ca_name)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365 * CERTIFICATE_YEARS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
+            key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
+        ), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)  # RFC 3161
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(tsa_key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    def pkcs8(private_key) -> bytes:
+        return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption())
+
     return OrganisationCertificates(
         ca_pem=ca_certificate.public_bytes(serialization.Encoding.PEM),
         certificate_pem=certificate.public_bytes(serialization.Encoding.PEM),
-        private_key_pem=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()),
+        private_key_pem=pkcs8(key),
+        tsa_certificate_pem=tsa_certificate.public_bytes(serialization.Encoding.PEM),
+        tsa_private_key_pem=pkcs8(tsa_key),
     )
+
+
+def load_timestamper(*, url: str = "", tsa_certificate_pem: bytes = b"", tsa_private_key_pem: bytes = b"",
+                     ca_pem: bytes = b"") -> TimeStamper | None:
+    """The time-stamping authority to ask: a TSA's URL (RFC 3161 over HTTP) when configured, else the demo's
+    own TSA certificate stamping in-process, else none (the signature is then B-B, the signer's clock only)."""
+    if url:
+        return HTTPTimeStamper(url, timeout=10)
+    if tsa_certificate_pem and tsa_private_key_pem:
+        return DummyTimeStamper(
+            tsa_cert=_certificates(tsa_certificate_pem, field="tsa_certificate")[0],
+            tsa_key=load_private_key_from_pemder_data(tsa_private_key_pem, passphrase=None),
+            certs_to_embed=SimpleCertificateStore.from_certs(_certificates(ca_pem, field="ca_certificate")),
+        )
+    return None
 
 
 def _certificates(pem: bytes, *, field: str) -> list[asn1_x509.Certificate]:
@@ -177,8 +225,9 @@ def _empty_signature_field(reader: PdfFileReader) -> str | None:
     return None
 
 
-def sign_pdf(pdf_bytes: bytes, signer: signers.SimpleSigner, *, reason: str, location: str) -> bytes:
-    """`pdf_bytes` certified with the organisation's signature (PAdES B-B, SHA-256).
+def sign_pdf(pdf_bytes: bytes, signer: signers.SimpleSigner, *, reason: str, location: str,
+             timestamper: TimeStamper | None = None) -> bytes:
+    """`pdf_bytes` certified with the organisation's signature (PAdES B-B, SHA-256; B-T with a `timestamper`).
 
     The signature goes into the empty field `render_contract` left beside the seal, so it shows there;
     a PDF without one gets an invisible signature.
@@ -199,7 +248,7 @@ def sign_pdf(pdf_bytes: bytes, signer: signers.SimpleSigner, *, reason: str, loc
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,
     )
     pdf_signer = signers.PdfSigner(
-        metadata, signer=signer,
+        metadata, signer=signer, timestamper=timestamper,
         stamp_style=StaticStampStyle(background=_appearance(signer_name, timezone.now()), border_width=0),
     )
     return pdf_signer.sign_pdf(writer).getvalue()
@@ -211,6 +260,7 @@ class VerificationResult:
     valid: bool  # intact, the signature checks out against a trusted certificate, and no forbidden change
     signer: str
     signed_at: datetime | None  # as the signer's clock said, Asia/Shanghai
+    timestamped_at: datetime | None  # as a trusted time-stamping authority attests (B-T), Asia/Shanghai
     covers_whole_file: bool  # nothing was appended after the signature
     message: str
 
@@ -227,13 +277,14 @@ def verify_pdf(pdf_bytes: bytes, ca_pem: bytes) -> VerificationResult:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures
         if not signatures:
-            return VerificationResult(intact=False, valid=False, signer="", signed_at=None,
+            return VerificationResult(intact=False, valid=False, signer="", signed_at=None, timestamped_at=None,
                                       covers_whole_file=False, message=_("The document is not signed."))
         context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
         statuses = [validate_pdf_signature(signature, context) for signature in signatures]
     except Exception:  # noqa: BLE001 — a hostile file can break the parser anywhere; the caller gets a verdict
         logger.info("contract PDF could not be verified", exc_info=True)
-        return VerificationResult(intact=False, valid=False, signer="", signed_at=None, covers_whole_file=False,
+        return VerificationResult(intact=False, valid=False, signer="", signed_at=None, timestamped_at=None,
+                                  covers_whole_file=False,
                                   message=_("The file is damaged: it cannot be read as a signed PDF."))
     last = statuses[-1]
     intact = all(status.intact for status in statuses)
@@ -241,6 +292,9 @@ def verify_pdf(pdf_bytes: bytes, ca_pem: bytes) -> VerificationResult:
     covers_whole_file = last.coverage == SignatureCoverageLevel.ENTIRE_FILE
     valid = intact and all(status.bottom_line for status in statuses)
     signed_at = last.signer_reported_dt.astimezone(SHANGHAI) if last.signer_reported_dt else None
+    stamp = last.timestamp_validity
+    timestamped_at = (stamp.timestamp.astimezone(SHANGHAI)
+                      if stamp is not None and stamp.intact and stamp.valid and stamp.trusted else None)
     if not intact:
         message = _("The document was changed after it was signed.")
     elif not trusted:
@@ -252,4 +306,4 @@ def verify_pdf(pdf_bytes: bytes, ca_pem: bytes) -> VerificationResult:
     else:
         message = _("The signature is valid and the document is unchanged since it was signed.")
     return VerificationResult(intact=intact, valid=valid, signer=_signer_name(last.signing_cert), signed_at=signed_at,
-                              covers_whole_file=covers_whole_file, message=message)
+                              timestamped_at=timestamped_at, covers_whole_file=covers_whole_file, message=message)

@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,6 +42,7 @@ from yunlou.launch.contracts import (
     default_clauses,
     demo_ca_and_certificate,
     load_signer,
+    load_timestamper,
     render_contract,
     sha256_hex,
     sign_pdf,
@@ -77,6 +79,8 @@ def signing_certificate_for(organization: Organization) -> SigningCertificate:
                 organization=organization, ca_pem=generated.ca_pem.decode(),
                 certificate_pem=generated.certificate_pem.decode(),
                 private_key_pem=generated.private_key_pem.decode(),  # encrypted at rest by the field
+                tsa_certificate_pem=generated.tsa_certificate_pem.decode(),
+                tsa_private_key_pem=generated.tsa_private_key_pem.decode(),
             )
     except IntegrityError:
         return SigningCertificate.objects.get(organization=organization)
@@ -146,8 +150,12 @@ def order_contract_sign(*, pledge: Pledge, order_id: int, signature: str | bytes
     signer = load_signer(certificate.certificate_pem.encode(), certificate.private_key_pem.encode(),
                          certificate.ca_pem.encode())
     data = contract_data_for(order, now)
+    timestamper = load_timestamper(url=settings.CONTRACT_TSA_URL,
+                                   tsa_certificate_pem=certificate.tsa_certificate_pem.encode(),
+                                   tsa_private_key_pem=certificate.tsa_private_key_pem.encode(),
+                                   ca_pem=certificate.ca_pem.encode())
     pdf = sign_pdf(render_contract(data, buyer_signature=png, seal=_seal_png(organization.name)), signer,
-                   reason="商品房买卖合同签约", location=order.launch.project.name)
+                   reason="商品房买卖合同签约", location=order.launch.project.name, timestamper=timestamper)
     return _contract_store(order=order, number=data.contract_number, pdf=pdf, signature_png=png, now=now)
 
 

@@ -48,7 +48,8 @@ def test_a_pledged_buyer_logs_in_sees_tokens_and_holds_a_unit_with_one_tap(launc
     client = logged_in("13700000001")
     detail = client.get(f"/api/v1/launches/{launch_world.launch.pk}").json()
     assert detail["me"] == {"logged_in": True, "pledge_number": launch_world.first.number,
-                            "pledge_status": "active", "eligible": True, "place": 1}
+                            "pledge_status": "active", "eligible": True, "place": 1, "batch_number": None,
+                            "batch_starts_at": None, "batch_ends_at": None}  # all at once: no batch
     units = client.get(f"/api/v1/launches/{launch_world.launch.pk}/units").json()
     assert all(unit["token"] for unit in units)
     response = post(client, f"/api/v1/launches/{launch_world.launch.pk}/selections", {"token": units[0]["token"]})

@@ -1,6 +1,7 @@
 """签约: the buyer signs a subscribed order's contract → a stored, digitally signed PDF, the unit and the order signed;
 its buyer and the project's staff download it; anyone checks a copy on the public verify page."""
 
+import datetime
 import hashlib
 import io
 import re
@@ -86,6 +87,9 @@ def test_signing_stores_a_contract_whose_pdf_is_the_stored_hash_and_carries_a_va
     result = verify_pdf(pdf, certificate.ca_pem.encode())
     assert (result.intact, result.valid, result.covers_whole_file) == (True, True, True)
     assert result.signer == "云栖置业集团"
+    # PAdES B-T: a trusted time-stamping authority (the demo's, under the organisation's CA) vouches for the time
+    assert result.timestamped_at is not None
+    assert abs(result.timestamped_at - contract.signed_at) < datetime.timedelta(minutes=1)
     assert contract.number.startswith("HT") and contract.number.endswith(f"{signed.order.pk:08d}")
     assert contract.buyer_signature.read().startswith(b"\x89PNG")
 
@@ -156,6 +160,29 @@ def test_the_organisations_certificate_is_made_once_and_its_private_key_is_encry
         cursor.execute("SELECT private_key_pem FROM launch_signingcertificate WHERE id = %s", [first.pk])
         stored = cursor.fetchone()[0]
     assert "PRIVATE KEY" not in stored
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsa_private_key_pem FROM launch_signingcertificate WHERE id = %s", [first.pk])
+        assert "PRIVATE KEY" not in cursor.fetchone()[0]
+    assert "PRIVATE KEY" in first.tsa_private_key_pem and "CERTIFICATE" in first.tsa_certificate_pem
+
+
+def test_a_timestamp_from_a_tsa_the_verifier_does_not_trust_leaves_the_time_unattested(project):
+    """The timestamp counts only when its authority chains to a trusted root: a stamp by a stranger's TSA gives
+    no attested time (the signature itself still checks out)."""
+    from yunlou.launch.contracts import load_signer, load_timestamper, render_contract, sign_pdf
+    from yunlou.launch.contracts.signing import demo_ca_and_certificate
+    from yunlou.launch.tests.test_contracts import contract as contract_data
+
+    ours, stranger = demo_ca_and_certificate("云栖置业集团"), demo_ca_and_certificate("别家公司")
+    signer = load_signer(ours.certificate_pem, ours.private_key_pem, ours.ca_pem)
+    pdf = render_contract(contract_data())
+    stamped_by_stranger = sign_pdf(pdf, signer, reason="签约", location="上海", timestamper=load_timestamper(
+        tsa_certificate_pem=stranger.tsa_certificate_pem, tsa_private_key_pem=stranger.tsa_private_key_pem,
+        ca_pem=stranger.ca_pem))
+    result = verify_pdf(stamped_by_stranger, ours.ca_pem)
+    assert result.intact and result.timestamped_at is None
+    unstamped = verify_pdf(sign_pdf(pdf, signer, reason="签约", location="上海"), ours.ca_pem)
+    assert unstamped.valid and unstamped.timestamped_at is None
 
 
 # --- downloading ---
@@ -213,6 +240,7 @@ def test_the_verify_page_recognises_a_genuine_copy_and_never_shows_the_buyer(cli
     assert 'data-testid="verify-found"' in page and signed.contract.number in page
     assert signed.order.unit.code in page and "云栖府" in page
     assert 'data-valid="true"' in page and 'data-intact="true"' in page
+    assert 'data-testid="verify-timestamp"' in page  # the attested time of the B-T signature
     assert signed.buyer.name not in page and signed.buyer.masked_id_number not in page
 
 
