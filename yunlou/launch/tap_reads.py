@@ -19,7 +19,17 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from yunlou.catalogue.models import Building, Project, Unit, UnitStatus
-from yunlou.launch.models import Favourite, Launch, LaunchBatch, LaunchEntry, LaunchUnit, Pledge, PledgeStatus
+from yunlou.launch.models import (
+    ACTIVE_ORDER_STATUSES,
+    Favourite,
+    Launch,
+    LaunchBatch,
+    LaunchEntry,
+    LaunchUnit,
+    Order,
+    Pledge,
+    PledgeStatus,
+)
 
 
 def _table(model) -> str:
@@ -36,7 +46,7 @@ class _PreparingCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
-def _cursor():
+def prepared_cursor():
     """A cursor whose statement PostgreSQL plans once per connection: planning this read took four times as long
     as running it (1.2 ms against 0.3 ms). Django binds parameters on the client and turns prepared statements
     off (for transaction-pooling proxies: behind PgBouncer, 1.21 or later with max_prepared_statements set keeps
@@ -90,6 +100,8 @@ class Tap:
     need — the one behind the token, if it is offered, and the buyer's favourites — as raw rows."""
 
     entry: LaunchEntry
+    real_orders: int  # the buyer's orders in this launch still held, subscribed or signed
+    rehearsal_orders: int  # the same in its rehearsal
     batch: LaunchBatch | None  # the batch of the entry's lottery place, when the launch lets buyers in by batches
     rows: list[tuple]
 
@@ -114,7 +126,7 @@ class Tap:
         return found, following
 
 
-_UNIT_COLUMN = 18  # where a row's unit columns begin, after those of the entry, launch, pledge and batch
+_UNIT_COLUMN = 20  # where a row's unit columns begin, after those of the entry, launch, pledge, batch, orders
 
 
 def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_id: int | None = None) -> Tap | None:
@@ -130,10 +142,15 @@ def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_i
         favourites_of, favourites_params = "w.pledge_id = %s", [pledge_id]
     # x: the launch-unit rows wanted — the one behind the token (either the real or the rehearsal one) and the
     # buyer's favourites with their ranks; each found by its own index, then joined to the entry.
+    active = ", ".join(f"'{status}'" for status in ACTIVE_ORDER_STATUSES)  # the model's constants, not input
     sql = f"""
         SELECT e.id, e.place, l.project_id, l.starts_at, l.ends_at, l.per_buyer_limit, l.hold_minutes,
                l.entry_order, l.rehearsal_starts_at, l.rehearsal_ends_at, p.organization_id, pl.id, pl.buyer_id,
                pl.status, bt.id, bt.number, bt.starts_at, bt.ends_at,
+               (SELECT COUNT(*) FROM {_table(Order)} o WHERE o.launch_id = e.launch_id AND o.pledge_id = pl.id
+                   AND NOT o.is_rehearsal AND o.status IN ({active})),
+               (SELECT COUNT(*) FROM {_table(Order)} o WHERE o.launch_id = e.launch_id AND o.pledge_id = pl.id
+                   AND o.is_rehearsal AND o.status IN ({active})),
                lu.id, u.id, u.code, b.number, u.floor, u.area, u.list_price, u.status, lu.is_rehearsal_held,
                lu.token, lu.rehearsal_token, x.favourite_rank
           FROM {_table(LaunchEntry)} e
@@ -156,14 +173,14 @@ def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_i
           LEFT JOIN {_table(Unit)} u ON u.id = lu.unit_id
           LEFT JOIN {_table(Building)} b ON b.id = u.building_id
          WHERE e.launch_id = %s AND {owner}"""
-    with _cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [launch_id, token, token, launch_id, *favourites_params, launch_id, *owner_params])
         rows = cursor.fetchall()
     if not rows:
         return None
     (entry_id, place, project_id, starts_at, ends_at, limit, hold_minutes, entry_order, rehearsal_starts_at,
      rehearsal_ends_at, organization_id, pledge_id, buyer_id, pledge_status, batch_id, batch_number,
-     batch_starts_at, batch_ends_at) = rows[0][:_UNIT_COLUMN]
+     batch_starts_at, batch_ends_at, real_orders, rehearsal_orders) = rows[0][:_UNIT_COLUMN]
     project = Project(id=project_id, organization_id=organization_id)
     launch = Launch(id=launch_id, project=project, starts_at=_moment(starts_at), ends_at=_moment(ends_at),
                     per_buyer_limit=limit, hold_minutes=hold_minutes, entry_order=entry_order,
@@ -181,4 +198,5 @@ def tap_read(*, launch_id: int, token: str, user_id: int | None = None, pledge_i
         unit_row = row[_UNIT_COLUMN:]
         if unit_row[0] is not None and (unit_row[0] not in units or unit_row[-1] is not None):
             units[unit_row[0]] = unit_row
-    return Tap(entry=entry, batch=batch, rows=list(units.values()))
+    return Tap(entry=entry, real_orders=real_orders, rehearsal_orders=rehearsal_orders, batch=batch,
+               rows=list(units.values()))

@@ -18,7 +18,6 @@ Holds lapse by a Celery beat sweep (`order_holds_expire`) and lazily wherever an
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +36,7 @@ from yunlou.launch.models import (
     Pledge,
     PledgeStatus,
 )
-from yunlou.launch.tap_reads import Tap, TapUnit, tap_read
+from yunlou.launch.tap_reads import Tap, TapUnit, prepared_cursor, tap_read
 from yunlou.live.publish import order_unit_changed
 
 
@@ -64,15 +63,22 @@ def _selection_window_check(*, launch: Launch, entry: LaunchEntry, batch: Launch
     return rehearsal
 
 
-def _window_open(launch: Launch, entry: LaunchEntry, now: datetime.datetime) -> Q:
-    """The claim's own condition that the launch (and the buyer's batch) is open at `now`, checked by the UPDATE
-    itself: a launch closed or moved by its manager a moment ago sells nothing."""
-    condition = Exists(Launch.objects.filter(pk=launch.pk, starts_at__lte=now, ends_at__gt=now))
+def _unit_hold(*, unit_id: int, launch: Launch, place: int | None, now: datetime.datetime) -> int:
+    """The claim itself: one conditional UPDATE that holds the unit only while it is available and the launch —
+    and with batches, the buyer's batch — is open at `now` (a launch closed or moved by its manager a moment ago
+    sells nothing). Returns the rows changed: 1 held, 0 someone was faster. Prepared on PostgreSQL."""
+    batch_open = ""
+    params = [UnitStatus.HELD, now, unit_id, UnitStatus.AVAILABLE, launch.pk, now, now]
     if launch.entry_order == EntryOrder.BATCHES:
-        condition &= Exists(LaunchBatch.objects.filter(launch=launch, first_place__lte=entry.place,
-                                                       last_place__gte=entry.place, starts_at__lte=now,
-                                                       ends_at__gt=now))
-    return Q(condition)
+        batch_open = (f"AND EXISTS (SELECT 1 FROM {LaunchBatch._meta.db_table} b WHERE b.launch_id = %s "
+                      "AND b.first_place <= %s AND b.last_place >= %s AND b.starts_at <= %s AND b.ends_at > %s)")
+        params += [launch.pk, place, place, now, now]
+    sql = (f"UPDATE {Unit._meta.db_table} SET status = %s, status_changed_at = %s WHERE id = %s AND status = %s "
+           f"AND EXISTS (SELECT 1 FROM {Launch._meta.db_table} l WHERE l.id = %s AND l.starts_at <= %s "
+           f"AND l.ends_at > %s) {batch_open}")
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def launch_entry_or_refuse(*, launch_id: int, pledge: Pledge) -> LaunchEntry:
@@ -123,9 +129,12 @@ def tap_claim(*, tap: Tap, token: str, now: datetime.datetime | None = None) -> 
     unit = offered.as_unit()  # with the filed price (一房一价), read with the token
 
     with transaction.atomic():
-        slots = set(Order.objects.filter(launch=launch, pledge=pledge, is_rehearsal=rehearsal,
-                                         status__in=ACTIVE_ORDER_STATUSES).values_list("slot", flat=True))
-        free_slots = [slot for slot in range(1, launch.per_buyer_limit + 1) if slot not in slots]
+        if (tap.rehearsal_orders if rehearsal else tap.real_orders) == 0:
+            free_slots = list(range(1, launch.per_buyer_limit + 1))  # as the read found; the index has the last word
+        else:
+            slots = set(Order.objects.filter(launch=launch, pledge=pledge, is_rehearsal=rehearsal,
+                                             status__in=ACTIVE_ORDER_STATUSES).values_list("slot", flat=True))
+            free_slots = [slot for slot in range(1, launch.per_buyer_limit + 1) if slot not in slots]
         if not free_slots:
             raise Conflict(_("You already hold as many units as this launch allows (%(limit)s).")
                            % {"limit": launch.per_buyer_limit}, code="limit_reached")
@@ -134,9 +143,7 @@ def tap_claim(*, tap: Tap, token: str, now: datetime.datetime | None = None) -> 
             taken = LaunchUnit.objects.filter(pk=offered.launch_unit_id, is_rehearsal_held=False).update(
                 is_rehearsal_held=True)
         else:
-            taken = Unit.objects.filter(_window_open(launch, entry, now), pk=unit.pk,
-                                        status=UnitStatus.AVAILABLE).update(status=UnitStatus.HELD,
-                                                                            status_changed_at=now)
+            taken = _unit_hold(unit_id=unit.pk, launch=launch, place=entry.place, now=now)
         if taken != 1:
             raise _taken(following)
 
