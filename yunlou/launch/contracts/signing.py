@@ -74,8 +74,33 @@ def _name(organization_name: str, common_name: str) -> x509.Name:
     ])
 
 
+def _leaf(ca_key, ca_name: x509.Name, subject: x509.Name, now: datetime,
+          usage: x509.ExtendedKeyUsage | None = None) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A new key and its certificate, issued by the CA, for signing (non-repudiation)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365 * CERTIFICATE_YEARS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
+            key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
+        ), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+    )
+    if usage is not None:
+        builder = builder.add_extension(usage, critical=True)
+    return key, builder.sign(ca_key, hashes.SHA256())
+
+
 def demo_ca_and_certificate(organization_name: str, *, now: datetime | None = None) -> OrganisationCertificates:
-    """A self-signed CA and, issued by it, the organisation's signing certificate and key (RSA 2048)."""
+    """A self-signed CA and, issued by it, the organisation's signing certificate and key (RSA 2048), and a
+    time-stamping authority's certificate and key."""
     organization_name = " ".join(strip_controls(organization_name).split()) or "Yunlou demo"
     now = now or timezone.now()
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
@@ -95,41 +120,10 @@ def demo_ca_and_certificate(organization_name: str, *, now: datetime | None = No
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(organization_name, organization_name)).issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=365 * CERTIFICATE_YEARS))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
-        ), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
-    tsa_certificate = (
-        x509.CertificateBuilder()
-        .subject_name(_name(organization_name, f"{organization_name} 时间戳服务"[:64])).issuer_name(ca_name)
-        .public_key(tsa_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=365 * CERTIFICATE_YEARS))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
-        ), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)  # RFC 3161
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(tsa_key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    key, certificate = _leaf(ca_key, ca_name, _name(organization_name, organization_name), now)
+    # The time-stamping authority's certificate says what it is for, as RFC 3161 requires (critical).
+    tsa_key, tsa_certificate = _leaf(ca_key, ca_name, _name(organization_name, f"{organization_name} 时间戳服务"[:64]),
+                                     now, usage=x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]))
 
     def pkcs8(private_key) -> bytes:
         return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
