@@ -41,3 +41,26 @@ def test_manager_sets_batches_of_the_lottery_order_on_a_phone(live_server, phone
     phone.screenshot(path=os.path.join(artifacts_dir, "launch-batches-phone.png"), full_page=True)
     batches = list(launch.batches.order_by("number"))
     assert batches[1].starts_at - batches[0].starts_at == datetime.timedelta(minutes=40)
+
+
+def test_finance_records_a_counter_deposit_on_a_phone(live_server, phone, artifacts_dir):
+    from yunlou.launch.models import Order, Pledge
+    from yunlou.launch.services import unit_claim
+    from yunlou.launch.tests.factories import token_of
+
+    seed_demo(with_media=False)
+    launch = Launch.objects.get(project__name="云栖府")
+    pledge = Pledge.objects.filter(project=launch.project, entries__launch=launch).order_by("number").first()
+    unit = launch.launch_units.filter(is_reserved=False).first().unit
+    order = unit_claim(launch_id=launch.pk, pledge=pledge, token=token_of(launch, unit))
+
+    staff_login(phone, live_server, "finance")
+    phone.goto(f"{live_server.url}/staff/launches/{launch.pk}/payments/")
+    form = phone.get_by_test_id("counter-payment")
+    form.get_by_label("收款方式").select_option("counter_transfer")
+    form.get_by_label("刷卡凭条号或转账流水号").fill("ICBC-20261127-8812")
+    form.get_by_role("button", name="登记收款").click()
+    expect(phone.get_by_test_id("payments")).to_contain_text("ICBC-20261127-8812")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=os.path.join(artifacts_dir, "launch-payments-phone.png"), full_page=True)
+    assert Order.objects.get(pk=order.pk).deposit_paid_at is not None

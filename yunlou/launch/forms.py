@@ -1,6 +1,7 @@
 """Forms of the launch pages: they parse and name the field at fault; the rules live in the services."""
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from yunlou.core.forms import CleanCharField, IdField
 from yunlou.core.money import yuan_to_fen
 from yunlou.launch import lottery
 from yunlou.launch.models import EntryOrder, OrderStatus
+from yunlou.payments.models import PaymentChannel
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -152,3 +154,29 @@ class BatchesForm(forms.Form):
                                      initial=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     first_starts_at = forms.DateTimeField(label=_("First batch starts (default: the launch's start)"),
                                           required=False, widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
+
+
+class CounterPaymentForm(forms.Form):
+    """收款登记: a deposit paid at the counter (card terminal) or by bank transfer, for a held order."""
+
+    order = forms.TypedChoiceField(label=_("Order"), coerce=int)
+    channel = forms.ChoiceField(label=_("Paid by"), choices=[
+        (channel, channel.label) for channel in (PaymentChannel.COUNTER_POS, PaymentChannel.COUNTER_TRANSFER)])
+    voucher = CleanCharField(label=_("Slip or transfer reference"), max_length=64)
+    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2,
+                                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))
+    note = CleanCharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, orders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].choices = [(order.pk, f"{order.unit.code} · {order.pledge.number}") for order in orders]
+
+    def clean_amount(self) -> int:
+        try:
+            return yuan_to_fen(self.cleaned_data["amount"])
+        except ValueError:
+            raise forms.ValidationError(_("Enter the amount in yuan, to the fen.")) from None
+
+
+class PaymentSyncForm(forms.Form):
+    payment = IdField()

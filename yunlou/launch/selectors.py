@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yunlou.accounts.permissions import MANAGE_LAUNCH, VIEW_SALES_FIGURES
+from yunlou.accounts.permissions import MANAGE_LAUNCH, RECORD_PAYMENTS, VIEW_SALES_FIGURES
 from yunlou.accounts.staff import Staff
 from yunlou.catalogue.models import SOLD_STATUSES, Building, Unit, UnitStatus
 from yunlou.catalogue.selectors import project_get
 from yunlou.core.errors import Forbidden, NotFound
 from yunlou.launch import lottery
-from yunlou.launch.models import ACTIVE_ORDER_STATUSES, Launch, LaunchUnit, Order, Pledge, PledgeStatus
+from yunlou.launch.models import ACTIVE_ORDER_STATUSES, Launch, LaunchUnit, Order, OrderStatus, Pledge, PledgeStatus
 from yunlou.launch.services.launches import launch_get_for_staff, launch_published_order
+from yunlou.payments.models import Payment
 
 PLEDGES_PER_PAGE = 50
 ORDERS_PER_PAGE = 50
@@ -40,6 +42,30 @@ def launch_list(*, staff: Staff, project_id: int):
 
 def launch_get(*, staff: Staff, launch_id: int) -> Launch:
     return launch_get_for_staff(staff=staff, launch_id=launch_id)
+
+
+def launch_get_for_payments(*, staff: Staff, launch_id: int) -> Launch:
+    """The launch for its payments page (收款): finance (and organisation admins) of the project."""
+    launch = Launch.objects.select_related("project").filter(pk=launch_id).first()
+    if launch is None or not staff.covers(launch.project):
+        raise NotFound(_("No such launch."), field="launch_id")
+    if not staff.can(RECORD_PAYMENTS):
+        raise Forbidden(_("Only finance may record or refund payments."))
+    return launch
+
+
+def deposit_awaiting_orders(*, launch: Launch) -> list[Order]:
+    """The launch's real orders still held with no deposit in: what a counter payment can be for."""
+    return list(Order.objects.filter(launch=launch, is_rehearsal=False, status=OrderStatus.HELD,
+                                     deposit_paid_at__isnull=True, held_until__gt=timezone.now())
+                .select_related("unit", "pledge").order_by("held_until"))
+
+
+def launch_payments(*, launch: Launch) -> list[Payment]:
+    """Every payment for the launch's orders (deposits, online and at the counter), newest first."""
+    references = [f"order:{pk}" for pk in launch.orders.filter(is_rehearsal=False).values_list("pk", flat=True)]
+    return list(Payment.objects.filter(organization_id=launch.project.organization_id, reference__in=references)
+                .select_related("recorded_by").order_by("-created_at"))
 
 
 def launch_get_for_board(*, staff: Staff, launch_id: int) -> Launch:

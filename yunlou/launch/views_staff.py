@@ -16,15 +16,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yunlou.accounts.permissions import MANAGE_LAUNCH, VIEW_SALES_FIGURES
+from yunlou.accounts.permissions import MANAGE_LAUNCH, RECORD_PAYMENTS, VIEW_SALES_FIGURES
 from yunlou.accounts.staff import staff_required
 from yunlou.catalogue.models import SOLD_STATUSES, UnitStatus
 from yunlou.core.audit import audit_record
-from yunlou.core.errors import DomainError, ImportRejected
+from yunlou.core.errors import DomainError, ImportRejected, NotFound
 from yunlou.core.money import fen_to_yuan
 from yunlou.core.spreadsheets import ExportWorkbook, Limits, open_spreadsheet, read_upload
 from yunlou.launch import selectors
-from yunlou.launch.forms import BatchesForm, DrawForm, LaunchForm, OrderFilterForm, OrderImportForm, PledgeImportForm
+from yunlou.launch.forms import (
+    BatchesForm,
+    CounterPaymentForm,
+    DrawForm,
+    LaunchForm,
+    OrderFilterForm,
+    OrderImportForm,
+    PaymentSyncForm,
+    PledgeImportForm,
+)
 from yunlou.launch.models import Launch
 from yunlou.launch.services.launches import (
     launch_anomalies,
@@ -37,6 +46,8 @@ from yunlou.launch.services.launches import (
 )
 from yunlou.launch.services.pledges import pledge_import, pledge_rows_read
 from yunlou.live.publish import launch_version
+from yunlou.payments.services import payment_record_counter
+from yunlou.payments.services import payment_sync as sync_payment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_LIMITS = Limits(rows=20_000)  # a pledge list or a lottery result: a row per buyer
@@ -191,6 +202,61 @@ def batches_set(request, launch_id: int):
         messages.success(request, _("%(count)s batches set.") % {"count": len(batches)})
         return redirect("launch_staff:launch_detail", launch_id=launch.pk)
     return _detail(request, launch, status=400, batches_form=form)
+
+
+# --- payments (收款) ---
+
+def _payments_page(request, launch: Launch, *, form=None, status: int = 200):
+    orders = selectors.deposit_awaiting_orders(launch=launch)
+    form = form or CounterPaymentForm(orders=orders, initial={"amount": fen_to_yuan(launch.deposit)})
+    context = {"launch": launch, "project": launch.project, "form": form, "awaiting": orders,
+               "payments": selectors.launch_payments(launch=launch)}
+    return render(request, "launch/staff/payments.html", context, status=status)
+
+
+@staff_required(RECORD_PAYMENTS)
+@require_http_methods(["GET", "POST"])
+def payments(request, launch_id: int):
+    """Finance records a deposit paid at the counter or by transfer; the order is confirmed as if paid online."""
+    launch = selectors.launch_get_for_payments(staff=request.staff, launch_id=launch_id)
+    if request.method == "GET":
+        return _payments_page(request, launch)
+    orders = selectors.deposit_awaiting_orders(launch=launch)
+    form = CounterPaymentForm(request.POST, orders=orders)
+    if not form.is_valid():  # an order not awaiting its deposit (or of another launch) is not a choice
+        return _payments_page(request, launch, form=form, status=400)
+    data = form.cleaned_data
+    order = next(order for order in orders if order.pk == data["order"])
+    try:
+        payment_record_counter(staff=request.staff, reference=f"order:{order.pk}", amount_fen=data["amount"],
+                               channel=data["channel"], voucher=data["voucher"],
+                               description=f"{order.unit.code} 定金", note=data["note"], request=request)
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return _payments_page(request, launch, form=form, status=exc.status)
+    messages.success(request, _("The payment is recorded."))
+    return redirect("launch_staff:payments", launch_id=launch.pk)
+
+
+@staff_required(RECORD_PAYMENTS)
+@require_POST
+def payment_sync(request, launch_id: int):
+    """Ask the gateway about an online payment whose notification has not come (the beat does it too)."""
+    launch = selectors.launch_get_for_payments(staff=request.staff, launch_id=launch_id)
+    form = PaymentSyncForm(request.POST)
+    payment = None
+    if form.is_valid():
+        payment = next((p for p in selectors.launch_payments(launch=launch) if p.pk == form.cleaned_data["payment"]),
+                       None)
+    if payment is None:
+        raise NotFound(_("No such payment."), field="payment")
+    try:
+        payment = sync_payment(payment=payment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The gateway says: %(status)s.") % {"status": payment.get_status_display()})
+    return redirect("launch_staff:payments", launch_id=launch.pk)
 
 
 def _external_order_rows(rows: list[tuple[int, tuple]]) -> tuple[list[tuple], int]:
