@@ -31,6 +31,7 @@ from yunlou.catalogue.forms import (
 from yunlou.catalogue.models import PriceListDraftStatus, UnitStatus
 from yunlou.catalogue.services.price_versions import price_list_version_current
 from yunlou.core.errors import DomainError
+from yunlou.core.forms import form_error_add
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS_SHOWN = 500  # per table of the preview; the counts above them are always complete
@@ -84,7 +85,7 @@ def unit_status(request, unit_id: int):
                 note=form.cleaned_data["note"], request=request,
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_error_add(form, exc)
         else:
             messages.success(request, _("%(code)s is now “%(status)s”.") % {
                 "code": unit.code, "status": UnitStatus(form.cleaned_data["status"]).label})
@@ -257,7 +258,7 @@ def presale_permits(request, project_id: int):
                     price_list_version_id=version.pk if version else None, request=request,
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error_add(form, exc)
             else:
                 messages.success(request, _("Presale permit %(number)s recorded for %(buildings)s.") % {
                     "number": permit.number, "buildings": "、".join(str(b) for b in data["buildings"])})

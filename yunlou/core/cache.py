@@ -29,6 +29,10 @@ class ReusingRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
 
+    def redis(self, key: str):
+        """The redis-py client that holds `key` (made with make_and_validate_key), for a pipeline of commands."""
+        return self._cache.get_client(key, write=True)
+
 
 # --- a worker's own short-lived copies of shared, slowly changing answers ---
 

@@ -30,3 +30,9 @@ class IdField(forms.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+
+def form_error_add(form: forms.Form, error) -> None:
+    """A service's refusal (a DomainError: `field`, `message`) shown on the form: on its field when the form has
+    one by that name, above the form otherwise."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)

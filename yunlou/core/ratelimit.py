@@ -33,7 +33,7 @@ def hit_all(*limits: tuple[str, int, str], window_seconds: int) -> None:
             hit(key, limit=limit, window_seconds=window_seconds, message=message)
         return
     keys = [backend.make_and_validate_key(f"ratelimit:{key}") for key, _limit, _message in limits]
-    pipeline = backend._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+    pipeline = backend.redis(keys[0]).pipeline(transaction=False)
     for key in keys:
         pipeline.set(key, 0, ex=window_seconds, nx=True)  # the window starts with the first event, as in count()
         pipeline.incr(key)

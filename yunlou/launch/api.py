@@ -111,9 +111,7 @@ def _me(request: HttpRequest, launch) -> tuple[MyStatusOut, Pledge | None]:
     if pledge is None:
         return MyStatusOut(logged_in=request.user.is_authenticated), None
     entry = LaunchEntry.objects.filter(launch=launch, pledge=pledge).first()
-    if entry is not None:
-        entry.launch = launch
-    batch = entry_batch(entry)
+    batch = entry_batch(launch, entry)
     return MyStatusOut(logged_in=True, pledge_number=pledge.number, pledge_status=pledge.status,
                        eligible=entry is not None, place=entry.place if entry else None,
                        batch_number=batch.number if batch else None,
@@ -202,8 +200,8 @@ class OrderOut(Schema):
              response={201: OrderOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
              summary="选房: hold a unit; 409 `taken` carries the next favourite still available in `details.next`")
 def select(request: HttpRequest, launch_id: Id, body: SelectIn):
-    selection = buyer_select(user=request.user, launch_id=launch_id, token=body.token, ip=client_ip(request))
-    return Status(201, OrderOut.of(selection.order))
+    order = buyer_select(user=request.user, launch_id=launch_id, token=body.token, ip=client_ip(request))
+    return Status(201, OrderOut.of(order))
 
 
 def _own_order(request: HttpRequest, order_id: int) -> tuple[Pledge, Order]:

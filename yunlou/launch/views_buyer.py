@@ -21,7 +21,7 @@ from yunlou.accounts.phone_codes import phone_code_request
 from yunlou.catalogue.models import UnitStatus
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import DomainError, NotFound
-from yunlou.core.forms import CleanCharField
+from yunlou.core.forms import CleanCharField, form_error_add
 from yunlou.launch.models import LaunchEntry, Order, Pledge, PledgeStatus
 from yunlou.launch.services.buyers import (
     buyer_may_select,
@@ -68,17 +68,15 @@ def launch_page(request, launch_id: int):
                 buyer_login(request=request, phone=form.cleaned_data["phone"], code=form.cleaned_data["code"])
                 return HttpResponseRedirect(reverse("launch_buyer:launch", args=[launch.pk]))
         except DomainError as refused:
-            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+            form_error_add(form, refused)
     entry = LaunchEntry.objects.filter(launch=launch, pledge=pledge).first() if pledge else None
-    if entry is not None:
-        entry.launch = launch
     orders = list(Order.objects.filter(launch=launch, pledge=pledge).select_related("unit")
                   .order_by("-held_at")) if pledge else []
     version = launch_version(launch.pk)  # read before the statuses, so a change in between is fetched again
     context = {
         "live_version": version if version >= 0 else None,
         "launch": launch, "project": launch.project, "pledge": pledge, "entry": entry, "form": form,
-        "batch": entry_batch(entry),
+        "batch": entry_batch(launch, entry),
         "code_sent": code_sent, "legend": status_legend(),
         "grid": [{**unit.__dict__, "label": UnitStatus(unit.status).label}
                  for unit in launch_grid(launch=launch, pledge=pledge, now=now)],

@@ -21,6 +21,7 @@ from yunlou.accounts.staff import staff_required
 from yunlou.catalogue.models import SOLD_STATUSES, UnitStatus
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import DomainError, ImportRejected, NotFound
+from yunlou.core.forms import form_error_add
 from yunlou.core.money import fen_to_yuan
 from yunlou.core.spreadsheets import ExportWorkbook, Limits, open_spreadsheet, read_upload
 from yunlou.launch import selectors
@@ -80,7 +81,7 @@ def launch_new(request, project_id: int):
             try:
                 launch = _launch_create(request, project.pk, data)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error_add(form, exc)
                 status = exc.status
             else:
                 messages.success(request, _("Launch “%(name)s” set up.") % {"name": launch.name})
@@ -181,7 +182,7 @@ def draw(request, launch_id: int):
         try:
             launch_draw(staff=request.staff, launch_id=launch.pk, public_value=form.cleaned_data["public_value"])
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_error_add(form, exc)
             return _detail(request, launch, status=exc.status, draw_form=form)
         messages.success(request, _("The lottery is drawn; the order is published."))
         return redirect("launch_staff:launch_detail", launch_id=launch.pk)
@@ -197,7 +198,7 @@ def batches_set(request, launch_id: int):
         try:
             batches = launch_batches_set(staff=request.staff, launch_id=launch.pk, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_error_add(form, exc)
             return _detail(request, launch, status=exc.status, batches_form=form)
         messages.success(request, _("%(count)s batches set.") % {"count": len(batches)})
         return redirect("launch_staff:launch_detail", launch_id=launch.pk)
@@ -232,7 +233,7 @@ def payments(request, launch_id: int):
                                channel=data["channel"], voucher=data["voucher"],
                                description=f"{order.unit.code} 定金", note=data["note"], request=request)
     except DomainError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        form_error_add(form, exc)
         return _payments_page(request, launch, form=form, status=exc.status)
     messages.success(request, _("The payment is recorded."))
     return redirect("launch_staff:payments", launch_id=launch.pk)

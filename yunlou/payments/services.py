@@ -399,14 +399,22 @@ def payment_refund(*, payment: Payment, amount_fen: int, reason: str, actor: Sta
         # Finance gives counter money back by hand or by transfer: recording it is the refund.
         _refund_settle(refund, refund_id="")
     else:
-        accepted = (gateway or gateway_for(locked.channel)).refund(
-            locked, out_refund_no=refund.out_refund_no, amount_fen=amount_fen, reason=reason)
-        if accepted.status == "SUCCESS":
-            _refund_settle(refund, refund_id=accepted.refund_id)
-        elif accepted.refund_id:
-            Refund.objects.filter(pk=refund.pk, refund_id="").update(refund_id=accepted.refund_id)
+        _refund_send(refund, locked, gateway=gateway)
     refund.refresh_from_db()
     return refund
+
+
+def _refund_send(refund: Refund, payment: Payment, *, gateway: PaymentGateway | None = None) -> bool:
+    """Ask the gateway for the refund (again, under its own out_refund_no: applied once there) and record its
+    answer; True when it says the money is back."""
+    accepted = (gateway or gateway_for(payment.channel)).refund(
+        payment, out_refund_no=refund.out_refund_no, amount_fen=refund.amount_fen, reason=refund.reason)
+    if accepted.status == "SUCCESS":
+        _refund_settle(refund, refund_id=accepted.refund_id)
+        return True
+    if accepted.refund_id:
+        Refund.objects.filter(pk=refund.pk, refund_id="").update(refund_id=accepted.refund_id)
+    return False
 
 
 @transaction.atomic
@@ -465,15 +473,7 @@ def payments_reconcile(*, now: datetime | None = None, gateway: PaymentGateway |
                .order_by("created_at")[:RECONCILE_BATCH])
     for refund in pending:
         try:
-            accepted = (gateway or gateway_for(refund.payment.channel)).refund(
-                refund.payment, out_refund_no=refund.out_refund_no, amount_fen=refund.amount_fen,
-                reason=refund.reason)
+            settled["refunds"] += _refund_send(refund, refund.payment, gateway=gateway)
         except DomainError:
             logger.warning("reconciliation: refund %s could not be sent again", refund.out_refund_no, exc_info=True)
-            continue
-        if accepted.status == "SUCCESS":
-            _refund_settle(refund, refund_id=accepted.refund_id)
-            settled["refunds"] += 1
-        elif accepted.refund_id:
-            Refund.objects.filter(pk=refund.pk, refund_id="").update(refund_id=accepted.refund_id)
     return settled

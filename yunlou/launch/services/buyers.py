@@ -48,12 +48,13 @@ def buyer_pledge(*, user, project_id: int) -> Pledge | None:
     return pledge
 
 
-def entry_batch(entry: LaunchEntry | None) -> LaunchBatch | None:
-    """分批选房: the batch the buyer's lottery place falls in (None before the draw, or without batches)."""
-    if entry is None or entry.place is None or entry.launch.entry_order != EntryOrder.BATCHES:
+def entry_batch(launch: Launch, entry: LaunchEntry | None) -> LaunchBatch | None:
+    """分批选房: the batch the buyer's lottery place falls in (None before the draw, or without batches) — the
+    lowest-numbered one covering the place, as the tap's read (tap_reads) finds it."""
+    if entry is None or entry.place is None or launch.entry_order != EntryOrder.BATCHES:
         return None
-    return (LaunchBatch.objects.filter(launch_id=entry.launch_id, first_place__lte=entry.place,
-                                       last_place__gte=entry.place).order_by("number").first())
+    return (LaunchBatch.objects.filter(launch=launch, first_place__lte=entry.place, last_place__gte=entry.place)
+            .order_by("number").first())
 
 
 def launch_public_get(*, launch_id: int) -> Launch:
@@ -128,15 +129,9 @@ def favourites_set(*, pledge: Pledge, launch_id: int, unit_ids: list[int]) -> li
     ])
 
 
-@dataclass(frozen=True)
-class Selection:
-    order: Order | None
-    next_favourite: GridUnit | None = None
-
-
-def buyer_select(*, user, launch_id: int, token: str, ip: str | None) -> Selection:
+def buyer_select(*, user, launch_id: int, token: str, ip: str | None) -> Order:
     """One tap: the unit held, or — when someone was faster — Conflict("taken") carrying the next favourite
-    still available in its details (`entry_claim`). Limited per buyer and per network against selection scripts."""
+    still available in its details (`tap_claim`). Limited per buyer and per network against selection scripts."""
     ratelimit.hit_all(
         (f"select:user:{user.pk}", SELECTIONS_PER_BUYER_PER_SECOND, _("Too many taps; please wait a second.")),
         *([(f"select:ip:{ip}", SELECTIONS_PER_IP_PER_SECOND,
@@ -151,4 +146,4 @@ def buyer_select(*, user, launch_id: int, token: str, ip: str | None) -> Selecti
         launch_entry_or_refuse(launch_id=launch.pk, pledge=pledge)
         tap = tap_read(launch_id=launch.pk, token=token, pledge_id=pledge.pk)
     tap.entry.pledge.buyer = user  # the audit's actor, without reading the account again
-    return Selection(order=tap_claim(tap=tap, token=token))
+    return tap_claim(tap=tap, token=token)

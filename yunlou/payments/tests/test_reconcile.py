@@ -7,10 +7,9 @@ import pytest
 from django.utils import timezone
 
 from yunlou.payments.gateways import GatewayUnavailable
-from yunlou.payments.models import PaymentStatus, RefundStatus, SandboxRefund, SandboxTransaction
+from yunlou.payments.models import PaymentStatus, RefundStatus, SandboxRefund
 from yunlou.payments.services import payment_refund, payments_reconcile
-from yunlou.payments.tests import urls as test_urls
-from yunlou.payments.tests.test_sandbox_flow import buyer_taps, open_deposit
+from yunlou.payments.tests.test_sandbox_flow import buyer_taps, open_deposit, paid_with_the_news_lost
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("yunlou.payments.tests.urls")]
 
@@ -26,12 +25,7 @@ class Unreachable:
 
 def test_a_payment_whose_notification_never_came_is_settled_by_the_beat(live_wechatpay, live_server, organization,
                                                                         handled):
-    payment = open_deposit(organization)
-    SandboxTransaction.objects.update(notify_url=f"{live_server.url}/test-flaky-notify/")
-    test_urls.FLAKY.update(fail=100, calls=0)
-    buyer_taps(payment.pay_url, "pay")
-    payment.refresh_from_db()
-    assert payment.status == PaymentStatus.CREATED
+    payment = paid_with_the_news_lost(live_server, organization)
     assert payments_reconcile() == {"payments": 0, "refunds": 0}  # too soon: the notification may be on its way
     assert payments_reconcile(now=later()) == {"payments": 1, "refunds": 0}
     payment.refresh_from_db()

@@ -73,14 +73,20 @@ def test_the_sandbox_retries_a_callback_the_merchant_did_not_accept(live_wechatp
     assert payment.status == PaymentStatus.PAID
 
 
-def test_a_payment_whose_callback_never_came_is_found_paid_by_asking_the_gateway(live_wechatpay, live_server,
-                                                                                organization):
+def paid_with_the_news_lost(live_server, organization):
+    """A deposit the buyer paid at the sandbox whose every notification the merchant failed to take."""
     payment = open_deposit(organization)
     SandboxTransaction.objects.update(notify_url=f"{live_server.url}/test-flaky-notify/")
     test_urls.FLAKY.update(fail=100, calls=0)
     buyer_taps(payment.pay_url, "pay")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CREATED
+    return payment
+
+
+def test_a_payment_whose_callback_never_came_is_found_paid_by_asking_the_gateway(live_wechatpay, live_server,
+                                                                                organization):
+    payment = paid_with_the_news_lost(live_server, organization)
     payment_sync(payment=payment)
     assert payment.status == PaymentStatus.PAID
 
