@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yunlou.core.forms import CleanCharField, IdField
+from yunlou.core.forms import CleanCharField, IdField, MomentField
 from yunlou.core.money import yuan_to_fen
 from yunlou.launch import lottery
 from yunlou.launch.models import EntryOrder, OrderStatus
@@ -21,8 +21,8 @@ MAX_VERIFY_CHARS = 600_000  # 20,000 pledge numbers of up to 20 characters and t
 class LaunchForm(forms.Form):
     name = CleanCharField(label=_("Name"), max_length=60,
                           widget=forms.TextInput(attrs={"placeholder": _("e.g. First launch of building 3")}))
-    starts_at = forms.DateTimeField(label=_("Selection starts"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
-    ends_at = forms.DateTimeField(label=_("Selection ends"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
+    starts_at = MomentField(label=_("Selection starts"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
+    ends_at = MomentField(label=_("Selection ends"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
     per_buyer_limit = forms.IntegerField(label=_("Units per buyer"), min_value=1, max_value=20, initial=1,
                                          widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     hold_minutes = forms.IntegerField(label=_("Hold minutes"), min_value=1, max_value=120, initial=5,
@@ -32,9 +32,9 @@ class LaunchForm(forms.Form):
                                  widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}))
     entry_order = forms.ChoiceField(label=_("Order of entry"), choices=EntryOrder.choices,
                                     initial=EntryOrder.ALL_AT_ONCE)
-    rehearsal_starts_at = forms.DateTimeField(label=_("Rehearsal starts (optional)"), required=False,
+    rehearsal_starts_at = MomentField(label=_("Rehearsal starts (optional)"), required=False,
                                               widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
-    rehearsal_ends_at = forms.DateTimeField(label=_("Rehearsal ends (optional)"), required=False,
+    rehearsal_ends_at = MomentField(label=_("Rehearsal ends (optional)"), required=False,
                                             widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
     unit_ids = forms.TypedMultipleChoiceField(label=_("Units offered"), coerce=int, required=True,
                                               error_messages={"required": _("Choose units of this project to offer.")})
@@ -152,7 +152,7 @@ class BatchesForm(forms.Form):
                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     gap_minutes = forms.IntegerField(label=_("Pause between batches (minutes)"), min_value=0, max_value=24 * 60,
                                      initial=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    first_starts_at = forms.DateTimeField(label=_("First batch starts (default: the launch's start)"),
+    first_starts_at = MomentField(label=_("First batch starts (default: the launch's start)"),
                                           required=False, widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
 
 

@@ -158,6 +158,8 @@ def launch_batches_set(*, staff: Staff, launch_id: int, size: int, minutes: int,
     first_starts_at = first_starts_at or launch.starts_at
     if first_starts_at < launch.starts_at:
         raise ValidationFailed(_("The first batch cannot start before the launch."), field="first_starts_at")
+    if first_starts_at >= launch.ends_at:
+        raise ValidationFailed(_("The first batch must start before the launch ends."), field="first_starts_at")
     buyers = launch.entries.count()
     count = -(-buyers // size)
     if count > MAX_BATCHES:

@@ -197,3 +197,10 @@ def test_the_login_gives_a_token_only_when_asked_and_cookie_calls_still_need_csr
     no_csrf = client.put(f"/api/v1/launches/{launch_world.launch.pk}/favourites", json.dumps({"unit_ids": []}),
                          content_type=JSON)
     assert no_csrf.status_code == 403
+
+
+@pytest.mark.parametrize("header", ["Bearer \x00abc", "Bearer " + "a" * 5000, "Bearer ../../etc", "Basic abc",
+                                    "Bearer"])
+def test_odd_authorization_headers_are_a_401_never_a_500(launch_world, header):
+    response = Client(headers={"Authorization": header}).get("/api/v1/orders/1")
+    assert response.status_code == 401

@@ -106,3 +106,27 @@ def test_an_online_deposit_whose_news_has_not_come_is_asked_about_from_the_page(
     assert response.status_code == 302 and asked == [payment.pk]
     assert client.post(reverse("launch_staff:payment_sync", args=[held.launch.pk]),
                        {"payment": 999999}).status_code == 404
+
+
+@pytest.mark.parametrize("changes", [
+    {"amount": str(2**63)}, {"order": str(2**63)}, {"amount": "NaN"}, {"voucher": "x" * 65}, {"voucher": "\x00\x01"},
+])
+def test_hostile_values_are_refused_with_a_4xx_and_record_nothing(client, finance, held, changes):
+    client.force_login(finance.user)
+    response = _post(client, held, **changes)
+    assert 400 <= response.status_code < 500
+    assert not Payment.objects.exists()
+
+
+def test_an_anonymous_caller_is_sent_to_log_in_and_a_huge_payment_id_is_not_found(client, finance, held):
+    url = reverse("launch_staff:payments", args=[held.launch.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(finance.user)
+    response = client.post(reverse("launch_staff:payment_sync", args=[held.launch.pk]), {"payment": str(2**63)})
+    assert response.status_code == 404
+
+
+def test_control_characters_never_reach_the_stored_payment(client, finance, held):
+    client.force_login(finance.user)
+    assert _post(client, held, voucher="POS\x00-1\u202e", note="\x00ok").status_code == 302
+    assert Payment.objects.get().voucher == "POS-1"

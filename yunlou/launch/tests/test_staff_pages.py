@@ -127,6 +127,8 @@ def test_the_set_up_form_marks_reserved_units_and_offers_a_select_all_per_buildi
     ({"unit_ids": []}, "unit_ids"),
     ({"hold_minutes": "500"}, "hold_minutes"),
     ({"rehearsal_ends_at": ""}, "rehearsal_starts_at"),
+    ({"ends_at": "9999-12-31T23:59"}, "ends_at"),  # past Python's calendar once anything is added to it
+    ({"starts_at": "1900-01-01T08:00"}, "starts_at"),
 ])
 def test_a_bad_launch_form_names_the_field_and_creates_nothing(client, manager, project, building, changes, field):
     client.force_login(manager.user)
@@ -400,3 +402,17 @@ def test_batches_are_refused_once_the_launch_has_started_and_for_a_launch_withou
     response = client.post(reverse("launch_staff:batches_set", args=[at_once.pk]),
                            {"size": 2, "minutes": 20, "gap_minutes": 0})
     assert response.status_code == 409 and "it has no batches" in response.content.decode()
+
+
+@pytest.mark.parametrize("data", [
+    {"size": str(2**63), "minutes": 20, "gap_minutes": 0},
+    {"size": 2, "minutes": str(2**63), "gap_minutes": 0},
+    {"size": 2, "minutes": 20, "gap_minutes": 0, "first_starts_at": "2026-01-01T08:00\x00"},
+    {"size": 2, "minutes": 20, "gap_minutes": 0, "first_starts_at": "9999-12-31T23:59"},
+])
+def test_hostile_batch_values_are_refused_with_a_4xx_and_change_nothing(client, manager, batch_launch, data):
+    client.force_login(manager.user)
+    client.post(reverse("launch_staff:list_freeze", args=[batch_launch.pk]))
+    response = client.post(reverse("launch_staff:batches_set", args=[batch_launch.pk]), data)
+    assert 400 <= response.status_code < 500
+    assert not batch_launch.batches.exists()
