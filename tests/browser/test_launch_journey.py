@@ -249,6 +249,15 @@ def test_a_buyer_selects_subscribes_pays_and_signs_while_the_big_screen_follows(
     tampered = off_the_event_loop(verify_pdf, flipped_inside_signed_range(pdf), ca_pem)
     assert not tampered.intact and not tampered.valid
 
+    # Anyone checks the copy on the public page: found, signature valid, the time attested by the TSA.
+    phone.goto(f"{live_server.url}/contracts/verify/")
+    phone.locator('input[type="file"]').set_input_files(str(saved))
+    phone.get_by_role("button", name="查验").click()
+    expect(phone.get_by_test_id("verify-found")).to_be_visible()
+    expect(phone.get_by_test_id("verify-timestamp")).to_contain_text("可信时间戳")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(phone, artifacts_dir, "12-verify")
+
     order.refresh_from_db()
     unit.refresh_from_db()
     assert order.status == OrderStatus.SIGNED and unit.status == UnitStatus.SIGNED
