@@ -19,6 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from yunlou.brokers.api import router as brokers_router
 from yunlou.catalogue.api import router as catalogue_router
 from yunlou.core.errors import DomainError
 from yunlou.core.schemas import ErrorOut
@@ -190,3 +191,4 @@ def declare_errors(schema: dict) -> dict:
 api.add_router("/", catalogue_router)
 api.add_router("/", showroom_router)
 api.add_router("/", launch_router)
+api.add_router("/brokers/", brokers_router)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yunlou.crm",
     "yunlou.showroom",
     "yunlou.launch",
+    "yunlou.brokers",
     "yunlou.payments",
     "yunlou.live",
     "yunlou.demo",
@@ -163,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "bindings-expire": {"task": "crm.bindings_expire", "schedule": 3600.0},
     "holds-expire": {"task": "launch.order_holds_expire", "schedule": 15.0},  # reads expire lazily too
     "payments-reconcile": {"task": "payments.reconcile", "schedule": 300.0},  # lost notifications, stuck refunds
+    "referrals-expire": {"task": "brokers.referrals_expire", "schedule": 300.0},  # reads expire lazily too
 }
 CACHES = {
     "default": {"BACKEND": "yunlou.core.cache.ReusingRedisCache", "LOCATION": REDIS_URL}

@@ -4,6 +4,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from yunlou.core.crypto import blind_index
 from yunlou.core.errors import ValidationFailed
 
 # [0-9], not \d: \d also matches full-width and other scripts' digits, which would give one real number
@@ -38,3 +39,16 @@ def mask_phone(phone: str, *, keep_tail: int = 4) -> str:
     if len(phone) != 11:
         return "*" * len(phone)
     return phone[:3] + "*" * (8 - keep_tail) + phone[-keep_tail:]
+
+
+def masked_key(form: str, digits: str) -> str:
+    """The keyed hash of what a masked number shows: form "34" is 前三后四's 3+4 digits, "43" 前四后三's, "33"
+    the first and last three (see brokers.phones for how reports are matched with them)."""
+    return blind_index(digits, purpose=f"phone-{form}")
+
+
+def masked_keys(phone: str) -> tuple[str, str]:
+    """A full number's 前三后四 and 前四后三 keys, so that a masked report can find it."""
+    if len(phone or "") != 11:
+        return "", ""
+    return masked_key("34", phone[:3] + phone[-4:]), masked_key("43", phone[:4] + phone[-3:])

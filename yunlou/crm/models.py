@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yunlou.core.crypto import blind_index
 from yunlou.core.fields import EncryptedTextField
-from yunlou.core.phone import mask_phone
+from yunlou.core.phone import mask_phone, masked_keys
 
 BINDING_DAYS = 30  # 锁客 lasts 30 days from the last contact (DESIGN, binding rules)
 
@@ -39,12 +39,18 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=30)
     phone = EncryptedTextField(_("phone"))
     phone_hash = models.CharField(max_length=64, editable=False)
+    # What a masked report (前三后四, 前四后三) can be matched against: see brokers.phones.
+    phone_key_34 = models.CharField(max_length=64, editable=False, default="")
+    phone_key_43 = models.CharField(max_length=64, editable=False, default="")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="owned_customers", verbose_name=_("consultant"))
     stage = models.CharField(_("stage"), max_length=20, choices=CustomerStage.choices, default=CustomerStage.LEAD)
     source = models.CharField(_("source"), max_length=20, choices=CustomerSource.choices,
                               default=CustomerSource.OTHER)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    first_visited_at = models.DateTimeField(_("first visit"), null=True, blank=True)
+    # 公海: a customer whose protection lapsed with no deal, free for any consultant of the project to claim.
+    pooled_at = models.DateTimeField(_("in the public pool since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -54,13 +60,20 @@ class Customer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "phone_hash"], name="customer_phone_unique_in_project"),
         ]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["project", "phone_key_34"]),
+            models.Index(fields=["project", "phone_key_43"]),
+            models.Index(fields=["project", "pooled_at"], condition=Q(pooled_at__isnull=False),
+                         name="customer_in_pool"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.masked_phone}"
 
     def save(self, *args, **kwargs):
         self.phone_hash = blind_index(self.phone)
+        self.phone_key_34, self.phone_key_43 = masked_keys(self.phone)
         super().save(*args, **kwargs)
 
     @property
@@ -152,3 +165,30 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class VisitSource(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in")
+    REFERRAL = "referral", _("Brought by a broker (带看)")
+    CHECK_IN = "check_in", _("Checked in with the office QR")
+
+
+class Visit(models.Model):
+    """来访/带看: a customer at the sales office, registered by the receptionist (or checked in by himself)."""
+
+    project = models.ForeignKey("catalogue.Project", on_delete=models.CASCADE, related_name="visits")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="visits")
+    source = models.CharField(_("source"), max_length=10, choices=VisitSource.choices)
+    is_first = models.BooleanField(_("first visit"))
+    visited_at = models.DateTimeField(_("time"), default=timezone.now)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_at", "-id"]
+        indexes = [models.Index(fields=["project", "-visited_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.visited_at:%Y-%m-%d %H:%M}"

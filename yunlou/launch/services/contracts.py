@@ -50,6 +50,7 @@ from yunlou.launch.contracts import (
 )
 from yunlou.launch.models import Contract, Order, OrderStatus, Pledge, SigningCertificate
 from yunlou.launch.services.orders import order_for_buyer, signature_png
+from yunlou.brokers.services.commissions import referral_order_signed
 from yunlou.live.publish import order_unit_changed
 
 logger = logging.getLogger(__name__)
@@ -188,6 +189,8 @@ def _contract_store(*, order: Order, number: str, pdf: bytes, signature_png: byt
             order_unit_changed(order)
             audit_record(action="order.sign", target=order, project=order.launch.project, actor=order.pledge.buyer,
                          changes={"contract": number, "sha256": contract.sha256})
+            if not order.is_rehearsal:
+                referral_order_signed(order)
     except BaseException:
         for file in saved_files:
             file.delete(save=False)

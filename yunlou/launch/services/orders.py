@@ -26,6 +26,7 @@ from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, NotFound, ValidationFailed
 from yunlou.launch.models import LaunchUnit, Order, OrderStatus, Pledge, PledgeStatus
 from yunlou.launch.services.selection import hold_expire_overdue
+from yunlou.brokers.services.commissions import referral_order_subscribed
 from yunlou.live.publish import order_unit_changed
 from yunlou.payments.handlers import PaymentRefused
 
@@ -115,6 +116,7 @@ def _subscribe_if_complete(order: Order, *, now: datetime.datetime) -> None:
     order_unit_changed(order)
     if not order.is_rehearsal:
         audit_record(action="order.subscribe", target=order, project=order.launch.project, actor=order.pledge.buyer)
+        referral_order_subscribed(order)  # a referred buyer: the broker's report advances, commissions written
 
 
 def order_deposit_received(payment) -> None:

@@ -30,6 +30,7 @@ from yunlou.core.errors import Conflict, DomainError, Forbidden, NotFound, Valid
 from yunlou.core.text import strip_controls
 from yunlou.launch.models import LaunchUnit, Order, OrderStatus, Pledge
 from yunlou.launch.services.orders import order_for_buyer
+from yunlou.brokers.services.commissions import referral_order_refunded
 from yunlou.live.publish import order_unit_changed
 from yunlou.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 
@@ -106,6 +107,7 @@ def order_refund(*, staff: Staff, order_id: int, reason: str, request: HttpReque
         audit_record(action="order.refund", target=order, project=order.launch.project, actor=staff.user,
                      changes={"status": [previous, OrderStatus.REFUNDED], "unit": order.unit.code},
                      note=reason, request=request)
+        referral_order_refunded(order)  # the broker's commissions reversed, or clawed back where paid
         result = OrderRefund(order=order)
         transaction.on_commit(lambda: result.payments.extend(
             _order_payments_refund(order=order, staff=staff, reason=reason, request=request)), robust=True)

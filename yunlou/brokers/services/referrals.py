@@ -1,0 +1,221 @@
+"""报备: a broker's claim on a customer, and its protection (DESIGN, referral rules).
+
+How a report is judged, by the rules version in force when it is made:
+1. The broker must be active in the project's organisation, the project must be taking reports, the number must
+   be in the project's form (full, 前三后四 or 前四后三; see `brokers.phones`), the intended visit must leave the
+   rules' lead time (against reporting at the door) and fall inside the visit window, and the broker must be
+   under his daily cap (every attempt counts: the cap also limits fishing for who is a customer).
+2. The report is refused (kept as `rejected`, with the reason, for the channel manager's fraud flags) when the
+   number may be someone already known here: a lead or customer of the project, a report that owns him (visited
+   or dealt), or another broker's report still in its visit window that is exclusive (made without 到访为王).
+   The broker himself cannot hold two claims on one person; with `repeat_allowed` off he cannot report a person
+   again after his earlier report lapsed.
+3. The broker is told only "protected" — never whose, never whether the person visited.
+
+Two brokers reporting one number at one instant: the check and the insert run under a transaction-scoped
+PostgreSQL advisory lock on (project, the number's 3+3 key), a key every possibly-equal form shares, so one
+waits for the other and then sees it. Behind the lock, a partial unique index allows one exclusive claim per
+number form; a duplicate that still reaches it becomes a refusal, never a second claim.
+
+Windows lapse by a Celery beat sweep (`referrals_expire`) and lazily: every check first expires the lapsed
+claims it is about to look at, so the answer is right even when no worker runs.
+"""
+
+import datetime
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yunlou.brokers.models import (
+    CLAIMING_STATUSES,
+    Broker,
+    BrokerStatus,
+    Referral,
+    ReferralRules,
+    ReferralStatus,
+    RejectReason,
+    VisitWindow,
+    new_code,
+)
+from yunlou.brokers.phones import ReportedNumber, customer_q, reported_number, same_person_q
+from yunlou.brokers.services.rules import rules_in_force
+from yunlou.catalogue.models import Project
+from yunlou.core.audit import audit_record
+from yunlou.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from yunlou.core.text import strip_controls
+from yunlou.crm.models import Customer
+
+NAME_MAX = 30
+# Most a planned visit may lie ahead of the report, whatever the window says (a year).
+FURTHEST_VISIT = datetime.timedelta(days=365)
+
+
+def local_day_start(moment: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(moment, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def visit_deadline_for(rules: ReferralRules, reported_at: datetime.datetime) -> datetime.datetime:
+    if rules.visit_window == VisitWindow.HOURS:
+        return reported_at + datetime.timedelta(hours=rules.visit_window_value)
+    if rules.visit_window == VisitWindow.UNTIL:
+        local = timezone.localtime(reported_at, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        until = local.replace(hour=rules.visit_until.hour, minute=rules.visit_until.minute, second=0, microsecond=0)
+        return until if until > local else until + datetime.timedelta(days=1)
+    return reported_at + datetime.timedelta(days=rules.visit_window_value)
+
+
+def lapsed_q(now: datetime.datetime) -> Q:
+    """Claims whose time is up: no visit in the window, or no deal in the protection or the deal period."""
+    return (Q(status=ReferralStatus.REPORTED, visit_deadline__lte=now)
+            | Q(status=ReferralStatus.VISITED, protected_until__lte=now)
+            | Q(status=ReferralStatus.VISITED, deal_deadline__lte=now))
+
+
+def referrals_expire(*, now: datetime.datetime | None = None, among: QuerySet | None = None) -> int:
+    """Expire lapsed claims (all of them, or `among`); a customer whose visited claim lapsed goes to the public
+    pool (公海). Returns how many expired."""
+    now = now or timezone.now()
+    queryset = (among if among is not None else Referral.objects.all()).filter(lapsed_q(now))
+    expired = 0
+    with transaction.atomic():
+        for referral in queryset.select_for_update().order_by("pk"):
+            if not Referral.objects.filter(pk=referral.pk).filter(lapsed_q(now)).update(
+                    status=ReferralStatus.EXPIRED, ended_at=now):
+                continue
+            expired += 1
+            if referral.status == ReferralStatus.VISITED and referral.customer_id:
+                Customer.objects.filter(pk=referral.customer_id, pooled_at__isnull=True).update(
+                    pooled_at=now, owner=None)
+            audit_record(action="referral.expire", target=referral, project=referral.project,
+                         changes={"status": [referral.status, ReferralStatus.EXPIRED]})
+    return expired
+
+
+def _number_lock(project_id: int, number: ReportedNumber) -> None:
+    """Serialise every report that may be this person in this project (see the module's docstring)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [project_id, int(number.key_33[:8], 16) - 2**31])
+
+
+def _clean_name(raw: str) -> str:
+    name = " ".join(strip_controls(raw or "").split())
+    if not name:
+        raise ValidationFailed(_("Enter the customer's name."), field="customer_name")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(_("The name is at most %(count)d characters.") % {"count": NAME_MAX},
+                               field="customer_name")
+    return name
+
+
+def broker_for(*, user, organization_id: int, active: bool = True) -> Broker:
+    broker = Broker.objects.filter(user=user, organization_id=organization_id).first() if user.is_authenticated \
+        else None
+    if broker is None:
+        raise Forbidden(_("Sign up as a broker first."), code="not_a_broker")
+    if active and broker.status != BrokerStatus.ACTIVE:
+        raise Forbidden(_("Your broker account is not active (awaiting approval or frozen)."),
+                        code="broker_inactive")
+    return broker
+
+
+def _judge(*, broker: Broker, project: Project, rules: ReferralRules, number: ReportedNumber) -> str:
+    """The reason to refuse the report, or "" to accept it (called under the number's lock)."""
+    claims = list(Referral.objects.filter(project=project, status__in=CLAIMING_STATUSES)
+                  .filter(same_person_q(number)).only("broker_id", "status", "is_exclusive"))
+    if any(claim.broker_id == broker.pk for claim in claims):
+        return RejectReason.OWN_REPEAT
+    customer = Customer.objects.filter(project=project).filter(customer_q(number)).only("first_visited_at").first()
+    if customer is not None:
+        return RejectReason.ALREADY_VISITED if customer.first_visited_at else RejectReason.PROTECTED
+    if any(claim.status != ReferralStatus.REPORTED or claim.is_exclusive for claim in claims):
+        return RejectReason.PROTECTED
+    if not rules.repeat_allowed and Referral.objects.filter(
+            project=project, broker=broker, status=ReferralStatus.EXPIRED).filter(same_person_q(number)).exists():
+        return RejectReason.OWN_REPEAT
+    return ""
+
+
+def referral_create(*, user, project_id: int, customer_name: str, phone: str,
+                    intended_visit_at: datetime.datetime | None = None, device_id: uuid.UUID | None = None,
+                    ip: str | None = None, now: datetime.datetime | None = None) -> Referral:
+    """报备. Returns the report: `reported` with its visit code, or `rejected` with its reason."""
+    now = now or timezone.now()
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound(_("No such project."), field="project")
+    broker = broker_for(user=user, organization_id=project.organization_id)
+    rules = rules_in_force(project_id=project.pk, at=now)
+    if rules is None or not rules.is_open:
+        raise Conflict(_("This project is not taking reports."), field="project", code="reports_closed")
+    name = _clean_name(customer_name)
+    number = reported_number(phone, mode=rules.number_mode)
+    deadline = visit_deadline_for(rules, now)
+    if intended_visit_at is not None:
+        earliest = now + datetime.timedelta(minutes=rules.lead_minutes)
+        if intended_visit_at < earliest:
+            raise ValidationFailed(_("The visit must be at least %(minutes)d minutes after the report.")
+                                   % {"minutes": rules.lead_minutes}, field="intended_visit_at", code="lead_time")
+        if intended_visit_at > deadline or intended_visit_at > now + FURTHEST_VISIT:
+            raise ValidationFailed(_("The visit must come by %(deadline)s.")
+                                   % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
+                                   field="intended_visit_at", code="visit_window")
+    with transaction.atomic():
+        if rules.daily_cap:
+            # The broker's row, locked: his reports of one day are counted one at a time.
+            Broker.objects.select_for_update().filter(pk=broker.pk).first()
+            today = Referral.objects.filter(broker=broker, project=project,
+                                            reported_at__gte=local_day_start(now)).count()
+            if today >= rules.daily_cap:
+                raise RateLimited(_("You have made today's %(count)d reports for this project; please report "
+                                    "again tomorrow.") % {"count": rules.daily_cap}, code="daily_cap")
+        _number_lock(project.pk, number)
+        referrals_expire(now=now, among=Referral.objects.filter(project=project, key_33=number.key_33))
+        reason = _judge(broker=broker, project=project, rules=rules, number=number)
+        referral = Referral(
+            organization_id=project.organization_id, project=project, broker=broker, rules=rules,
+            customer_name=name, number_mode=number.mode, phone_shown=number.shown if not number.full else "",
+            phone=number.full, identity_key=number.identity_key, key_full=number.key_full, key_34=number.key_34,
+            key_43=number.key_43, key_33=number.key_33, is_exclusive=not rules.visit_is_king,
+            intended_visit_at=intended_visit_at, reported_at=now, device_id=device_id, ip=ip,
+        )
+        if reason:
+            referral.status, referral.reject_reason, referral.ended_at = ReferralStatus.REJECTED, reason, now
+            referral.save()
+        else:
+            referral.visit_deadline = deadline
+            referral.visit_code = new_code(10)
+            try:
+                with transaction.atomic():
+                    referral.save()
+            except IntegrityError:  # reached the unique index past the lock (another database, or SQLite)
+                referral.pk = None
+                referral.status, referral.reject_reason, referral.ended_at = (
+                    ReferralStatus.REJECTED, RejectReason.PROTECTED, now)
+                referral.visit_deadline = referral.visit_code = None
+                referral.save()
+        audit_record(action="referral.create", target=referral, actor=user, project=project,
+                     changes={"status": referral.status, "reason": referral.reject_reason})
+    return referral
+
+
+def referral_phone_display(referral: Referral) -> str:
+    """What the reporting broker sees of the number: all of it if he gave all of it, else his mask."""
+    return referral.phone or referral.phone_shown
+
+
+def broker_reject_message(referral: Referral) -> str:
+    """The refusal as the broker reads it: his own repeat is his to know; anything else is "protected", with
+    no word of whose or why (the person's visits and relationships are not the broker's business)."""
+    if referral.reject_reason == RejectReason.OWN_REPEAT:
+        return str(RejectReason.OWN_REPEAT.label)
+    if referral.reject_reason == RejectReason.AT_THE_DOOR:
+        return str(RejectReason.AT_THE_DOOR.label)
+    return str(RejectReason.PROTECTED.label)
