@@ -117,7 +117,9 @@ def world(showroom, building, consultant, manager, client):
     order = unit_claim(launch_id=launch.pk, pledge=pledge, token=token_of(launch, unit))
     return {"project_id": showroom.pk, "building_id": building.pk, "unit_id": unit.pk,
             "plan_id": unit.floor_plan_id, "customer_id": customer.pk, "draft_id": 1, "number": 1,
-            "launch_id": launch.pk, "order_id": order.pk, "out_trade_no": "YLTEST0001", "prepay_id": "wx-no-such"}
+            "launch_id": launch.pk, "order_id": order.pk, "out_trade_no": "YLTEST0001", "prepay_id": "wx-no-such",
+            "invite_code": "NOSUCH22", "referral_id": 1, "broker_id": 1, "batch_id": 1,
+            "visit_code": "NOSUCH22"}
 
 
 def _page_urls(ids: dict) -> list[str]:

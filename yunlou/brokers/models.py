@@ -271,6 +271,12 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "key_33"]),
+            # The protection check's "may be this person" (brokers.phones.same_person_q) ORs the number's own
+            # form with the coarser ones: one index per form, so PostgreSQL answers it with a BitmapOr instead
+            # of reading every report of the project (bench/referral.py).
+            models.Index(fields=["project", "key_full"], name="referral_project_key_full"),
+            models.Index(fields=["project", "key_34"], name="referral_project_key_34"),
+            models.Index(fields=["project", "key_43"], name="referral_project_key_43"),
             models.Index(fields=["broker", "-reported_at"]),
             models.Index(fields=["status", "visit_deadline"]),
             models.Index(fields=["status", "protected_until"]),

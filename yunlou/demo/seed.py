@@ -167,6 +167,7 @@ def seed_demo(*, with_media: bool = True) -> list[DemoLogin]:
             project_refresh_price_range(project=project)
         logins = _staff(organization, projects=[yunqi, binjiang])
         logins += _launch(yunqi)
+        logins += _referral_network(organization, projects=[yunqi, binjiang])
     if with_media:
         # Media files are written outside the transaction: they are files, and drawing them takes seconds.
         _media(yunqi, seed=1)
@@ -302,6 +303,51 @@ def _launch(project: Project) -> list[DemoLogin]:
     launch.seed = seed
     launch.save(update_fields=["seed"])
     return [DemoLogin(phone, name, "buyer", phone) for name, phone in DEMO_BUYERS]
+
+
+DEMO_BROKER = DemoLogin("13700000009", "赵师傅", "broker", "13700000009")
+
+
+def _referral_network(organization: Organization, *, projects: list[Project]) -> list[DemoLogin]:
+    """全民经纪: both projects take reports (前三后四, 0.5 % direct, 10 % of it to the upline, 30 min lead, 7-day visit
+    window, 30-day protection); 赵师傅, invited by consultant 王磊, has an invite link, one report awaiting its visit
+    and one visited. He logs in at /b/ with his phone and the SMS code (shown on the page in the demo)."""
+    from yunlou.brokers.models import Broker, BrokerStatus, ReferralRules
+    from yunlou.brokers.services.brokers import invite_for
+    from yunlou.brokers.services.referrals import referral_create
+    from yunlou.brokers.services.visits import referral_check_in
+
+    now = timezone.now()
+    for project in projects:
+        if not ReferralRules.objects.filter(project=project).exists():
+            ReferralRules.objects.create(
+                project=project, version=1, number_mode="m34", lead_minutes=30, visit_window="days",
+                visit_window_value=7, protection_days=30, direct_mode="percent", direct_basis_points=50,
+                upline_mode="percent", upline_basis_points=1000, created_at=now - timedelta(days=1))
+    user = User.objects.filter(phone_hash=_phone_hash(DEMO_BROKER.phone)).first()
+    if user is None:
+        user = User(username="broker-zhao", phone=DEMO_BROKER.phone, display_name=DEMO_BROKER.name)
+        user.set_unusable_password()
+        user.save()
+    broker = Broker.objects.filter(organization=organization, user=user).first()
+    if broker is None:
+        broker = Broker.objects.create(organization=organization, user=user, real_name=DEMO_BROKER.name,
+                                       status=BrokerStatus.ACTIVE, upline=User.objects.get(username="wang"),
+                                       status_changed_at=now)
+        yunqi = projects[0]
+        referral_create(user=user, project_id=yunqi.pk, customer_name="刘先生", phone="138****6621",
+                        now=now - timedelta(hours=2))
+        referral_check_in(project_id=yunqi.pk, phone="13812346621", now=now - timedelta(hours=1))
+        referral_create(user=user, project_id=yunqi.pk, customer_name="陈女士", phone="139****5202",
+                        intended_visit_at=now + timedelta(days=1), now=now - timedelta(minutes=5))
+    invite_for(user=user, organization=organization)
+    return [DEMO_BROKER]
+
+
+def _phone_hash(phone: str) -> str:
+    from yunlou.core.crypto import blind_index
+
+    return blind_index(phone)
 
 
 def _id_check(first_17: str) -> str:

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from yunlou.accounts.models import Membership, Role, User
 from yunlou.accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory, make_staff
+from yunlou.brokers.models import Agency, CommissionEntry, PromoMaterial, Referral, SettlementBatch
+from yunlou.brokers.tests.factories import broker_make, rules_make
 from yunlou.catalogue.models import (
     PanoramaHotspot,
     PanoramaScene,
@@ -96,7 +98,9 @@ def _organisation(token: str, phone: str) -> dict[str, list]:
                                      description=f"{token}定金", out_trade_no=f"{token}T1", amount_fen=5_000_000,
                                      channel=PaymentChannel.values[0])
     refund = Refund.objects.create(payment=payment, out_refund_no=f"{token}R1", amount_fen=100)
+    brokers = _referral_network(token, organization, project, order)
     return {
+        **brokers,
         "accounts.Organization": [organization],
         "accounts.User": [staff.user],
         "accounts.Membership": [staff.membership],
@@ -114,6 +118,33 @@ def _organisation(token: str, phone: str) -> dict[str, list]:
         "launch.Contract": [contract],
         "payments.Payment": [payment],
         "payments.Refund": [refund],
+    }
+
+
+def _referral_network(token: str, organization, project, order) -> dict[str, list]:
+    """An agency, a broker, rules, a report, a commission in a settlement batch and a poster of one developer."""
+    agency = Agency.objects.create(organization=organization, name=f"{token}中介")
+    broker = broker_make(organization, name=f"{token}经纪", agency=agency, bank_name=f"{token}银行",
+                         bank_account="6222020200112233445")
+    rules = rules_make(project)
+    referral = Referral.objects.create(
+        organization=organization, project=project, broker=broker, rules=rules, customer_name=f"{token}客户",
+        number_mode="m34", phone_shown="138****0000", identity_key=f"{token}-34", key_34=f"{token}-34",
+        key_33=f"{token}-33", status="reported", visit_code=f"{token[:4]}CODE")
+    batch = SettlementBatch.objects.create(organization=organization, number=f"{token}-JY1", total=100,
+                                           approved_by=broker.user)
+    entry = CommissionEntry.objects.create(organization=organization, referral=referral, order=order,
+                                           deal_key=f"order:{order.pk}", beneficiary=broker.user, level=1,
+                                           stage="deal", amount=100, status="payable", batch=batch)
+    material = PromoMaterial.objects.create(project=project, kind="poster", title=f"{token}海报")
+    return {
+        "brokers.Agency": [agency],
+        "brokers.Broker": [broker],
+        "brokers.ReferralRules": [rules],
+        "brokers.Referral": [referral],
+        "brokers.SettlementBatch": [batch],
+        "brokers.CommissionEntry": [entry],
+        "brokers.PromoMaterial": [material],
     }
 
 

@@ -10,7 +10,8 @@ class Command(BaseCommand):
         from yunlou.launch.models import Launch
 
         logins = seed_demo()
-        staff = [login for login in logins if login.role != "buyer"]
+        staff = [login for login in logins if login.role not in ("buyer", "broker")]
+        brokers = [login for login in logins if login.role == "broker"]
         buyers = [login for login in logins if login.role == "buyer"]
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Staff logins (password for all: {DEMO_PASSWORD}):"))
         for login in staff:
@@ -21,4 +22,8 @@ class Command(BaseCommand):
                 f"Pledged buyers for the online launch at /launches/{launch.pk}/ (phone + the SMS code the page "
                 "shows in the demo):"))
             for login in buyers:
+                self.stdout.write(f"  {login.phone}  {login.name}")
+        if brokers:
+            self.stdout.write(self.style.SUCCESS("Brokers at /b/ (phone + the SMS code the page shows in the demo):"))
+            for login in brokers:
                 self.stdout.write(f"  {login.phone}  {login.name}")
