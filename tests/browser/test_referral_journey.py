@@ -112,7 +112,8 @@ def test_a_broker_brings_a_customer_from_sign_up_to_commission_on_phones(live_se
 
         # Weeks later he subscribes in a launch: form signed on his phone, deposit paid at the counter.
         unit = project.buildings.order_by("number").first().units.filter(status=UnitStatus.AVAILABLE).first()
-        pledge = pledge_make(project, name="周先生", phone=CUSTOMER_PHONE, id_number=id_number_for(987), number="ZX00001")
+        pledge = pledge_make(project, name="周先生", phone=CUSTOMER_PHONE, id_number=id_number_for(987),
+                             number="ZX00001")
         launch = launch_make(project, units=[unit], pledges=[pledge], name="加推")
         order = unit_claim(launch_id=launch.pk, pledge=pledge, token=token_of(launch, unit))
         order_subscription_form_sign(pledge=pledge, order_id=order.pk, signature=signature_data_url())

@@ -16,10 +16,10 @@ from yunlou.brokers.schemas import (
     CommissionsOut,
     JoinIn,
     LeaderOut,
-    ReportingProjectOut,
     ReferralDetailOut,
     ReferralOut,
     ReportIn,
+    ReportingProjectOut,
     TeamMemberOut,
 )
 from yunlou.brokers.selectors import (

@@ -174,8 +174,9 @@ class ReferralRules(models.Model):
                                    name="referral_rules_amounts_not_negative"),
             models.CheckConstraint(condition=Q(direct_basis_points__lte=10_000) & Q(upline_basis_points__lte=10_000),
                                    name="referral_rules_shares_at_most_whole"),
-            models.CheckConstraint(condition=Q(subscribe_share_percent__lte=100) & Q(payable_collected_percent__lte=100),
-                                   name="referral_rules_percents_at_most_whole"),
+            models.CheckConstraint(
+                condition=Q(subscribe_share_percent__lte=100) & Q(payable_collected_percent__lte=100),
+                name="referral_rules_percents_at_most_whole"),
             models.CheckConstraint(condition=~Q(visit_window="until") | Q(visit_until__isnull=False),
                                    name="referral_rules_until_has_time"),
         ]
@@ -270,13 +271,9 @@ class Referral(models.Model):
                                    | Q(visited_at__isnull=False), name="referral_owner_has_visit"),
         ]
         indexes = [
+            # Every report that may be a given person shares his number's 3+3 key (brokers.phones): the
+            # protection check reads them through this index, whatever the forms.
             models.Index(fields=["project", "key_33"]),
-            # The protection check's "may be this person" (brokers.phones.same_person_q) ORs the number's own
-            # form with the coarser ones: one index per form, so PostgreSQL answers it with a BitmapOr instead
-            # of reading every report of the project (bench/referral.py).
-            models.Index(fields=["project", "key_full"], name="referral_project_key_full"),
-            models.Index(fields=["project", "key_34"], name="referral_project_key_34"),
-            models.Index(fields=["project", "key_43"], name="referral_project_key_43"),
             models.Index(fields=["broker", "-reported_at"]),
             models.Index(fields=["status", "visit_deadline"]),
             models.Index(fields=["status", "protected_until"]),

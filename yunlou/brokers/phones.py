@@ -106,8 +106,13 @@ def full_number(phone: str) -> ReportedNumber:
 
 
 def same_person_q(number: ReportedNumber, *, prefix: str = "") -> Q:
-    """Rows (referrals, or anything with key_full/key_34/key_43/key_33 columns) that may be this number."""
+    """Rows (referrals, or anything with key_full/key_34/key_43/key_33 columns) that may be this number. Every
+    such row shares the number's 3+3 key, so the (project, key_33) index finds them all first."""
     p = prefix
+    return Q(**{f"{p}key_33": number.key_33}) & _same_form_q(number, p)
+
+
+def _same_form_q(number: ReportedNumber, p: str) -> Q:
     if number.mode == NumberMode.FULL:
         return (Q(**{f"{p}key_full": number.key_full})
                 | Q(**{f"{p}key_full__isnull": True, f"{p}key_34": number.key_34})

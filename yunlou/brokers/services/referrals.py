@@ -32,7 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yunlou.brokers.models import (
-    CLAIMING_STATUSES,
     Broker,
     BrokerStatus,
     Referral,
@@ -42,9 +41,8 @@ from yunlou.brokers.models import (
     VisitWindow,
     new_code,
 )
-from yunlou.brokers.phones import ReportedNumber, customer_q, reported_number, same_person_q
-from yunlou.brokers.services.rules import rules_in_force
-from yunlou.catalogue.models import Project
+from yunlou.brokers.phones import ReportedNumber, reported_number
+from yunlou.brokers.report_reads import ReportCheck, report_check, report_context
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from yunlou.core.text import strip_controls
@@ -97,12 +95,13 @@ def referrals_expire(*, now: datetime.datetime | None = None, among: QuerySet | 
     return expired
 
 
+def _number_key(number: ReportedNumber) -> int:
+    return int(number.key_33[:8], 16) - 2**31  # a signed 32-bit key from the 3+3 key
+
+
 def _number_lock(project_id: int, number: ReportedNumber) -> None:
-    """Serialise every report that may be this person in this project (see the module's docstring)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                           [project_id, int(number.key_33[:8], 16) - 2**31])
+    """Serialise every report and visit that may be this person in this project (see the module's docstring)."""
+    _locks(broker_id=None, project_id=project_id, number=number)
 
 
 def _clean_name(raw: str) -> str:
@@ -126,33 +125,51 @@ def broker_for(*, user, organization_id: int, active: bool = True) -> Broker:
     return broker
 
 
-def _judge(*, broker: Broker, project: Project, rules: ReferralRules, number: ReportedNumber) -> str:
-    """The reason to refuse the report, or "" to accept it (called under the number's lock)."""
-    claims = list(Referral.objects.filter(project=project, status__in=CLAIMING_STATUSES)
-                  .filter(same_person_q(number)).only("broker_id", "status", "is_exclusive"))
-    if any(claim.broker_id == broker.pk for claim in claims):
+def _judge(*, broker_id: int, project_id: int, rules: ReferralRules, number: ReportedNumber,
+           check: ReportCheck) -> str:
+    """The reason to refuse the report, or "" to accept it (decided under the number's lock)."""
+    if check.own_claim:
         return RejectReason.OWN_REPEAT
-    customer = Customer.objects.filter(project=project).filter(customer_q(number)).only("first_visited_at").first()
-    if customer is not None:
-        return RejectReason.ALREADY_VISITED if customer.first_visited_at else RejectReason.PROTECTED
-    if any(claim.status != ReferralStatus.REPORTED or claim.is_exclusive for claim in claims):
+    if check.customer is not None:
+        return RejectReason.ALREADY_VISITED if check.customer else RejectReason.PROTECTED
+    if check.blocking_claim:
         return RejectReason.PROTECTED
-    if not rules.repeat_allowed and Referral.objects.filter(
-            project=project, broker=broker, status=ReferralStatus.EXPIRED).filter(same_person_q(number)).exists():
+    if check.own_before and not rules.repeat_allowed:
         return RejectReason.OWN_REPEAT
     return ""
+
+
+def _locks(*, broker_id: int | None, project_id: int, number: ReportedNumber) -> None:
+    """The broker's lock (his reports of a day are counted one at a time), then the number's; always in this
+    order, and visit confirmation takes only the number's, so no two transactions wait on each other in a
+    circle."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if broker_id is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [project_id, _number_key(number)])
+        else:  # class -1 is no project's id
+            cursor.execute("SELECT pg_advisory_xact_lock(-1, %s), pg_advisory_xact_lock(%s, %s)",
+                           [broker_id, project_id, _number_key(number)])
 
 
 def referral_create(*, user, project_id: int, customer_name: str, phone: str,
                     intended_visit_at: datetime.datetime | None = None, device_id: uuid.UUID | None = None,
                     ip: str | None = None, now: datetime.datetime | None = None) -> Referral:
-    """报备. Returns the report: `reported` with its visit code, or `rejected` with its reason."""
+    """报备. Returns the report: `reported` with its visit code, or `rejected` with its reason.
+
+    Two reads (`report_reads`), the insert and its audit row: the rest of the rules is Python on what they read.
+    """
     now = now or timezone.now()
-    project = Project.objects.filter(pk=project_id).first()
-    if project is None:
+    context = report_context(user_id=user.pk, project_id=project_id, now=now) if user.is_authenticated else None
+    if context is None or context.project is None:
         raise NotFound(_("No such project."), field="project")
-    broker = broker_for(user=user, organization_id=project.organization_id)
-    rules = rules_in_force(project_id=project.pk, at=now)
+    project, broker, rules = context.project, context.broker, context.rules
+    if broker is None:
+        raise Forbidden(_("Sign up as a broker first."), code="not_a_broker")
+    if broker.status != BrokerStatus.ACTIVE:
+        raise Forbidden(_("Your broker account is not active (awaiting approval or frozen)."),
+                        code="broker_inactive")
     if rules is None or not rules.is_open:
         raise Conflict(_("This project is not taking reports."), field="project", code="reports_closed")
     name = _clean_name(customer_name)
@@ -168,17 +185,15 @@ def referral_create(*, user, project_id: int, customer_name: str, phone: str,
                                    % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
                                    field="intended_visit_at", code="visit_window")
     with transaction.atomic():
-        if rules.daily_cap:
-            # The broker's row, locked: his reports of one day are counted one at a time.
-            Broker.objects.select_for_update().filter(pk=broker.pk).first()
-            today = Referral.objects.filter(broker=broker, project=project,
-                                            reported_at__gte=local_day_start(now)).count()
-            if today >= rules.daily_cap:
-                raise RateLimited(_("You have made today's %(count)d reports for this project; please report "
-                                    "again tomorrow.") % {"count": rules.daily_cap}, code="daily_cap")
-        _number_lock(project.pk, number)
-        referrals_expire(now=now, among=Referral.objects.filter(project=project, key_33=number.key_33))
-        reason = _judge(broker=broker, project=project, rules=rules, number=number)
+        _locks(broker_id=broker.pk if rules.daily_cap else None, project_id=project.pk, number=number)
+        check = report_check(project_id=project.pk, broker_id=broker.pk, number=number, now=now,
+                             day_start=local_day_start(now))
+        if rules.daily_cap and check.today >= rules.daily_cap:
+            raise RateLimited(_("You have made today's %(count)d reports for this project; please report "
+                                "again tomorrow.") % {"count": rules.daily_cap}, code="daily_cap")
+        if check.lapsed_claims:  # their time is up: mark them, so that the unique index sees them gone
+            referrals_expire(now=now, among=Referral.objects.filter(project=project, key_33=number.key_33))
+        reason = _judge(broker_id=broker.pk, project_id=project.pk, rules=rules, number=number, check=check)
         referral = Referral(
             organization_id=project.organization_id, project=project, broker=broker, rules=rules,
             customer_name=name, number_mode=number.mode, phone_shown=number.shown if not number.full else "",
@@ -188,22 +203,30 @@ def referral_create(*, user, project_id: int, customer_name: str, phone: str,
         )
         if reason:
             referral.status, referral.reject_reason, referral.ended_at = ReferralStatus.REJECTED, reason, now
-            referral.save()
+            referral.save(force_insert=True)
         else:
             referral.visit_deadline = deadline
             referral.visit_code = new_code(10)
-            try:
-                with transaction.atomic():
-                    referral.save()
-            except IntegrityError:  # reached the unique index past the lock (another database, or SQLite)
-                referral.pk = None
-                referral.status, referral.reject_reason, referral.ended_at = (
-                    ReferralStatus.REJECTED, RejectReason.PROTECTED, now)
-                referral.visit_deadline = referral.visit_code = None
-                referral.save()
+            if connection.vendor == "postgresql":
+                referral.save(force_insert=True)  # the lock stands before the unique index: no race reaches it
+            else:
+                _save_or_refuse(referral, now)
         audit_record(action="referral.create", target=referral, actor=user, project=project,
                      changes={"status": referral.status, "reason": referral.reject_reason})
     return referral
+
+
+def _save_or_refuse(referral: Referral, now: datetime.datetime) -> None:
+    """Without the advisory lock (SQLite), the unique index is what refuses a second claim."""
+    try:
+        with transaction.atomic():
+            referral.save(force_insert=True)
+    except IntegrityError:
+        referral.pk = None
+        referral.status, referral.reject_reason, referral.ended_at = (
+            ReferralStatus.REJECTED, RejectReason.PROTECTED, now)
+        referral.visit_deadline = referral.visit_code = None
+        referral.save(force_insert=True)
 
 
 def referral_phone_display(referral: Referral) -> str:

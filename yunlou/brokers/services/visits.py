@@ -41,7 +41,8 @@ def _desk(staff: Staff, project: Project) -> None:
 
 def _customer_for_visit(*, project: Project, name: str, phone: str, now, source: str) -> tuple[Customer, bool]:
     """The project's customer with this number, made on his first visit; and whether this is his first visit."""
-    customer = Customer.objects.select_for_update().filter(project=project, phone_hash=full_number(phone).key_full).first()
+    phone_hash = full_number(phone).key_full
+    customer = Customer.objects.select_for_update().filter(project=project, phone_hash=phone_hash).first()
     if customer is None:
         try:
             with transaction.atomic():
@@ -50,8 +51,7 @@ def _customer_for_visit(*, project: Project, name: str, phone: str, now, source:
                                     owner_id=consultant_rotation_next_id(project=project))
                 customer.save()
         except IntegrityError:
-            customer = Customer.objects.select_for_update().get(project=project,
-                                                                phone_hash=full_number(phone).key_full)
+            customer = Customer.objects.select_for_update().get(project=project, phone_hash=phone_hash)
     first = customer.first_visited_at is None
     updates = {"last_contact_at": now}
     if first:

@@ -31,6 +31,7 @@ from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from yunlou.accounts.models import Organization
+from yunlou.brokers.services.commissions import referral_order_signed
 from yunlou.catalogue.models import Unit, UnitStatus
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict
@@ -50,7 +51,6 @@ from yunlou.launch.contracts import (
 )
 from yunlou.launch.models import Contract, Order, OrderStatus, Pledge, SigningCertificate
 from yunlou.launch.services.orders import order_for_buyer, signature_png
-from yunlou.brokers.services.commissions import referral_order_signed
 from yunlou.live.publish import order_unit_changed
 
 logger = logging.getLogger(__name__)

@@ -21,12 +21,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunlou.brokers.services.commissions import referral_order_subscribed
 from yunlou.catalogue.models import Unit, UnitStatus
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, NotFound, ValidationFailed
 from yunlou.launch.models import LaunchUnit, Order, OrderStatus, Pledge, PledgeStatus
 from yunlou.launch.services.selection import hold_expire_overdue
-from yunlou.brokers.services.commissions import referral_order_subscribed
 from yunlou.live.publish import order_unit_changed
 from yunlou.payments.handlers import PaymentRefused
 

@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 
 from yunlou.accounts.models import Role
 from yunlou.accounts.staff import Staff
+from yunlou.brokers.services.commissions import referral_order_refunded
 from yunlou.catalogue.models import Unit, UnitStatus
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from yunlou.core.text import strip_controls
 from yunlou.launch.models import LaunchUnit, Order, OrderStatus, Pledge
 from yunlou.launch.services.orders import order_for_buyer
-from yunlou.brokers.services.commissions import referral_order_refunded
 from yunlou.live.publish import order_unit_changed
 from yunlou.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 
