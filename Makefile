@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/grid.py
 	$(BIN)/python bench/showroom.py
 	$(BIN)/python bench/launch.py
+	$(BIN)/python bench/referral.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media artifacts staticfiles

@@ -17,9 +17,14 @@ Two passes of `--reports` calls each, by brokers taken in turn, with fresh rando
 1. 前三后四 (the default number form; the broker types the masked number, as he would);
 2. full number (a new rules version in force from then on; the broker types all 11 digits).
 
+Each form is run twice: from one thread, and from `--threads` (default 4) threads of this same process, each
+with its own database connection — how one server process with worker threads meets a burst of reports (a
+report waits on PostgreSQL for most of its time, commit included, so one thread leaves the process idle).
+
 Progress goes to stderr. The last line printed is one JSON object: reports_per_s, p50_ms, p99_ms, reports,
-rejected and mode of the slower pass (the figure the target is judged by), existing_customers, and both
-passes under `passes`. Target: reports_per_s ≥ 500.
+rejected, mode and threads of the slower threaded pass (the figure the target is judged by),
+reports_per_s_one_thread (the slower single-thread pass), existing_customers, double_claims (people with two
+exclusive live claims afterwards: must be 0) and every pass under `passes`. Target: reports_per_s ≥ 500.
 
 Run: `.venv/bin/python bench/referral.py [--reports 5000] [--customers 100000] [--profile]`.
 """
@@ -205,8 +210,12 @@ def workload(count: int, *, hit_rate: float, world: dict, numbers: Numbers, rng:
     return phones
 
 
-def run_pass(*, mode: str, phones: list[str], world: dict, profile: bool) -> dict:
-    from django.db import connection
+def run_pass(*, mode: str, phones: list[str], world: dict, profile: bool, threads: int = 1) -> dict:
+    """Report every number once, from `threads` threads of this one process (each with its own database
+    connection, as a server's worker threads would have)."""
+    import threading
+
+    from django.db import connection, connections
     from django.test.utils import CaptureQueriesContext
 
     from yunlou.brokers.models import ReferralStatus
@@ -220,32 +229,68 @@ def run_pass(*, mode: str, phones: list[str], world: dict, profile: bool) -> dic
     with CaptureQueriesContext(connection) as captured:
         referral_create(user=users[-1], project_id=project_id, customer_name="计数", phone=typed.pop())
     samples: list[float] = []
-    rejected = 0
-    profiler = cProfile.Profile() if profile else None
+    counts = {"rejected": 0, "done": 0}
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def work(share: list[tuple[int, str]]) -> None:
+        mine, rejected = [], 0
+        try:
+            for index, phone in share:
+                begun = time.perf_counter()
+                referral = referral_create(user=users[index % len(users)], project_id=project_id,
+                                           customer_name=f"新客{index}", phone=phone)
+                mine.append(time.perf_counter() - begun)
+                rejected += referral.status == ReferralStatus.REJECTED
+                with lock:
+                    counts["done"] += 1
+                    if counts["done"] % 1000 == 0:
+                        elapsed = time.perf_counter() - started
+                        log(f"{mode} ×{threads}: {counts['done']:,} reports, {counts['done'] / elapsed:.0f}/s")
+        finally:
+            if threads > 1:
+                connections.close_all()
+            with lock:
+                samples.extend(mine)
+                counts["rejected"] += rejected
+
+    numbered = list(enumerate(typed))
+    shares = [numbered[start::threads] for start in range(threads)]
+    profiler = cProfile.Profile() if profile and threads == 1 else None
     started, cpu_started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    for index, phone in enumerate(typed):
-        begun = time.perf_counter()
-        referral = referral_create(user=users[index % len(users)], project_id=project_id,
-                                   customer_name=f"新客{index}", phone=phone)
-        samples.append(time.perf_counter() - begun)
-        rejected += referral.status == ReferralStatus.REJECTED
-        if (index + 1) % 1000 == 0:
-            elapsed = time.perf_counter() - started
-            log(f"{mode}: {index + 1:,} reports, {(index + 1) / elapsed:.0f}/s, {rejected:,} rejected")
+    if threads == 1:
+        work(shares[0])
+    else:
+        workers = [threading.Thread(target=work, args=(share,)) for share in shares]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if profiler:
         profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
         log(out.getvalue())
-    return {"mode": str(mode), "reports": len(typed), "rejected": rejected, "seconds": round(elapsed, 2),
-            "reports_per_s": round(len(typed) / elapsed, 1), "p50_ms": percentile(samples, 0.5),
-            "p99_ms": percentile(samples, 0.99),
+    return {"mode": str(mode), "threads": threads, "reports": len(typed), "rejected": counts["rejected"],
+            "seconds": round(elapsed, 2), "reports_per_s": round(len(typed) / elapsed, 1),
+            "p50_ms": percentile(samples, 0.5), "p99_ms": percentile(samples, 0.99),
             # this process's own CPU per report (Python and the ORM); the rest of the wall time is the database
             "python_cpu_ms": round(cpu / len(typed) * 1000, 2),
             "round_trips_per_report": len(captured.captured_queries)}
+
+
+def claims_check() -> dict:
+    """After the run: no person has two exclusive live claims in the project, in any pair of number forms."""
+    from django.db.models import Count
+
+    from yunlou.brokers.models import CLAIMING_STATUSES, Referral
+
+    live = Referral.objects.filter(status__in=CLAIMING_STATUSES, is_exclusive=True)
+    doubled = live.values("project_id", "identity_key").annotate(n=Count("id")).filter(n__gt=1).count()
+    return {"double_claims": doubled, "live_claims": live.count()}
 
 
 def main() -> None:
@@ -258,6 +303,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--profile", action="store_true", help="cProfile each pass (slower), to stderr")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads of this one process for the second pass of each form (the first has one)")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -278,15 +325,19 @@ def main() -> None:
                 current.pk, current.version = None, current.version + 1
                 current.number_mode, current.created_at = mode, timezone.now()
                 current.save()
-            phones = workload(args.reports + 1, hit_rate=args.hit_rate, world=world, numbers=numbers, rng=rng)
-            result = run_pass(mode=mode, phones=phones, world=world, profile=args.profile)
-            log(json.dumps(result))
-            passes.append(result)
-        slowest = min(passes, key=lambda result: result["reports_per_s"])
+            for threads in (1, args.threads):
+                phones = workload(args.reports + 1, hit_rate=args.hit_rate, world=world, numbers=numbers, rng=rng)
+                result = run_pass(mode=mode, phones=phones, world=world, profile=args.profile, threads=threads)
+                log(json.dumps(result))
+                passes.append(result)
+        threaded = [result for result in passes if result["threads"] == args.threads]
+        one_thread = [result for result in passes if result["threads"] == 1]
+        slowest = min(threaded, key=lambda result: result["reports_per_s"])
         summary = {**{key: slowest[key] for key in ("reports_per_s", "p50_ms", "p99_ms", "reports", "rejected",
-                                                     "mode")},
+                                                     "mode", "threads")},
+                   "reports_per_s_one_thread": min(result["reports_per_s"] for result in one_thread),
                    "existing_customers": args.customers, "existing_referrals": args.existing,
-                   "brokers": args.brokers, "target_reports_per_s": TARGET_PER_S,
+                   "brokers": args.brokers, "target_reports_per_s": TARGET_PER_S, **claims_check(),
                    "passes": passes, "profiled": args.profile}
     finally:
         if not args.keep:

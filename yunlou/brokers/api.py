@@ -1,6 +1,7 @@
 """The referral network's JSON API (/api/v1/brokers/…): what a broker's mini program calls. The same reads and
 writes as the broker's pages: join from an invite, the broker himself, the projects open to reports, his reports
-(made and read), his team, his commissions and the leaderboard. A broker working for several developers picks
+(made and read), his team, his commissions and the leaderboard; an agency's manager, his agency's agents and their
+reports. A broker working for several developers picks
 one with `org`; without it, his first."""
 
 from django.http import HttpRequest
@@ -12,6 +13,8 @@ from ninja.security import django_auth
 from yunlou.accounts.buyers import SessionBearer
 from yunlou.brokers.models import Broker, BrokerStatus, Referral, ReferralStatus
 from yunlou.brokers.schemas import (
+    AgencyAgentOut,
+    AgencyReportOut,
     BrokerOut,
     CommissionsOut,
     JoinIn,
@@ -23,6 +26,8 @@ from yunlou.brokers.schemas import (
     TeamMemberOut,
 )
 from yunlou.brokers.selectors import (
+    agency_agents,
+    agency_referrals,
     broker_commission_list,
     broker_commission_totals,
     broker_current,
@@ -47,6 +52,10 @@ MAX_REPORTS = 200
 
 class OrgQuery(Schema):
     org: Id | None = None
+
+
+class AgencyReportsQuery(OrgQuery):
+    agent_id: Id | None = None
 
 
 def _broker_out(request: HttpRequest, broker: Broker, token: str | None = None) -> dict:
@@ -141,7 +150,7 @@ def commissions(request: HttpRequest, query: Query[OrgQuery]):
     broker = broker_current(user=request.user, organization_id=query.org)
     totals = broker_commission_totals(broker=broker)
     entries = [{"id": entry.pk, "referral_id": entry.referral_id, "project": entry.referral.project.name,
-                "customer_name": entry.referral.customer_name, "level": entry.level, "stage": entry.stage,
+                "customer_name": entry.subject, "level": entry.level, "stage": entry.stage,
                 "kind": entry.kind, "amount": entry.amount, "status": entry.status, "created_at": entry.created_at}
                for entry in broker_commission_list(broker=broker)[:MAX_REPORTS]]
     return {"pending": totals.pending, "payable": totals.payable, "paid": totals.paid, "owed": totals.owed,
@@ -153,3 +162,28 @@ def commissions(request: HttpRequest, query: Query[OrgQuery]):
 def leaderboard(request: HttpRequest, query: Query[OrgQuery]):
     broker = broker_current(user=request.user, organization_id=query.org)
     return [row.__dict__ for row in broker_leaderboard(broker=broker)]
+
+
+@router.get("/agency/agents", auth=BROKER_AUTH, response={200: list[AgencyAgentOut], 403: ErrorOut, 404: ErrorOut},
+            summary="An agency's manager: his agency's agents with reports, visits, deals and commissions (fen)")
+def agency_agent_list(request: HttpRequest, query: Query[OrgQuery]):
+    broker = broker_current(user=request.user, organization_id=query.org)
+    return [{"id": agent.broker.pk, "real_name": agent.broker.real_name, "status": agent.broker.status,
+             "is_agency_manager": agent.broker.is_agency_manager, "joined_at": agent.broker.joined_at,
+             "report_count": agent.report_count, "visit_count": agent.visit_count, "deal_count": agent.deal_count,
+             "commission_pending": agent.commissions.pending, "commission_payable": agent.commissions.payable,
+             "commission_paid": agent.commissions.paid, "commission_owed": agent.commissions.owed}
+            for agent in agency_agents(broker=broker)]
+
+
+@router.get("/agency/reports", auth=BROKER_AUTH, response={200: list[AgencyReportOut], 403: ErrorOut, 404: ErrorOut},
+            summary="An agency's manager: his agents' reports (or one agent's), newest first, numbers masked")
+def agency_report_list(request: HttpRequest, query: Query[AgencyReportsQuery]):
+    broker = broker_current(user=request.user, organization_id=query.org)
+    return [{"id": row.referral.pk, "agent_id": row.referral.broker_id, "agent": row.agent_name,
+             "project_id": row.referral.project_id, "project": row.referral.project.name,
+             "customer_name": row.referral.customer_name, "phone": row.phone, "status": row.referral.status,
+             "reported_at": row.referral.reported_at,
+             "visit_deadline": row.referral.visit_deadline if row.referral.status == ReferralStatus.REPORTED else None,
+             "visited_at": row.referral.visited_at, "protected_until": row.referral.protected_until}
+            for row in agency_referrals(broker=broker, agent_id=query.agent_id, limit=MAX_REPORTS)]

@@ -4,8 +4,9 @@ escaping (a customer's or broker's name comes from outside), customers' numbers 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yunlou.accounts.permissions import PAY_COMMISSIONS
 from yunlou.accounts.staff import Staff
-from yunlou.brokers.models import SettlementBatch
+from yunlou.brokers.models import Broker, SettlementBatch
 from yunlou.brokers.staff_selectors import batch_entries, earner_name, earner_names, referral_masked_phone
 from yunlou.core.money import fen_to_yuan
 from yunlou.core.spreadsheets import ExportWorkbook
@@ -38,4 +39,25 @@ def batch_workbook(*, staff: Staff, batch: SettlementBatch) -> tuple[bytes, int]
             fen_to_yuan(entry.amount),
             entry.get_status_display(),
         ])
+    if staff.can(PAY_COMMISSIONS):
+        _payees(workbook, staff=staff, entries=entries, names=names)
     return workbook.content(), len(entries)
+
+
+def _payees(workbook: ExportWorkbook, *, staff: Staff, entries, names: dict[int, str]) -> None:
+    """For finance, who pays: each earner's net amount and payout account, in full (the export is audited).
+    An earner who is no broker here (a consultant earning the second level) is paid through payroll."""
+    sheet = workbook.sheet(_("Payees"))
+    sheet.widths([16, 16, 24, 14])
+    sheet.append([_("Earner"), _("Bank"), _("Bank account"), _("Net amount (yuan)")], bold=True)
+    net: dict[int, int] = {}
+    for entry in entries:
+        net[entry.beneficiary_id] = net.get(entry.beneficiary_id, 0) + entry.amount
+    accounts = {broker.user_id: broker for broker in
+                Broker.objects.filter(organization=staff.organization, user_id__in=list(net))}
+    first_entry = {entry.beneficiary_id: entry for entry in reversed(entries)}
+    for user_id, amount in net.items():
+        broker = accounts.get(user_id)
+        sheet.append([earner_name(first_entry[user_id], names),
+                      broker.bank_name if broker else _("Payroll (staff)"),
+                      broker.bank_account if broker else "", fen_to_yuan(amount)])

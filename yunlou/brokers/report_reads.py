@@ -6,8 +6,8 @@ and through the ORM building the protection check's queries cost more than Postg
   one statement.
 - `report_check`: under the number's lock, everything the judgement needs — the broker's own claim on the person,
   another claim that blocks him, lapsed claims still to be expired, the broker's own earlier report (for
-  `repeat_allowed`), whether the person is a lead or customer of the project (and has visited), and the broker's
-  reports today — one statement.
+  `repeat_allowed`), whether the person is a lead, customer or pledged buyer (认筹) of the project (and has
+  visited), and the broker's reports today — one statement.
 "May be this person" here is `brokers.phones.same_person_q` written in SQL (the ORM's other readers use that):
 every candidate shares the number's 3+3 key, read through the (project, key_33) index, then the table in
 `phones` decides by the most specific form both sides show. On PostgreSQL both statements are prepared once per
@@ -23,8 +23,10 @@ from django.utils.dateparse import parse_time
 from yunlou.brokers.models import CLAIMING_STATUSES, Broker, Referral, ReferralRules, ReferralStatus
 from yunlou.brokers.phones import NumberMode, ReportedNumber
 from yunlou.catalogue.models import Project
-from yunlou.core.sql import moment, moment_param, prepared_cursor, table
+from yunlou.core.models import AuditLog
+from yunlou.core.sql import insert_columns, moment, moment_param, prepared_cursor, table
 from yunlou.crm.models import Customer
+from yunlou.launch.models import Pledge, PledgeStatus
 
 _RULE_FIELDS = [field for field in ReferralRules._meta.concrete_fields]
 
@@ -49,10 +51,16 @@ class ReportContext:
     rules: ReferralRules | None
 
 
-def report_context(*, user_id: int, project_id: int, now: datetime.datetime) -> ReportContext:
+def report_context(*, user_id: int, project_id: int, now: datetime.datetime,
+                   locks: tuple[tuple[int, int], ...] = ()) -> ReportContext:
+    """The project, the caller's broker row and the rules in force; on PostgreSQL, taking the transaction's
+    advisory `locks` in the same statement, in the order given (what this reads needs no lock; what the caller
+    reads next does)."""
     columns = ", ".join(f"r.{connection.ops.quote_name(field.column)}" for field in _RULE_FIELDS)
+    locking = "".join("pg_advisory_xact_lock(%s, %s), " for _ in locks) if connection.vendor == "postgresql" else ""
+    lock_params = [key for lock in locks for key in lock] if locking else []
     sql = f"""
-        SELECT p.id, p.organization_id, b.id, b.status, b.upline_id, {columns}
+        SELECT {locking}p.id, p.organization_id, b.id, b.status, b.upline_id, {columns}
           FROM {table(Project)} p
           LEFT JOIN {table(Broker)} b ON b.organization_id = p.organization_id AND b.user_id = %s
           LEFT JOIN {table(ReferralRules)} r
@@ -60,10 +68,11 @@ def report_context(*, user_id: int, project_id: int, now: datetime.datetime) -> 
                              WHERE x.project_id = p.id AND x.created_at <= %s ORDER BY x.version DESC LIMIT 1)
          WHERE p.id = %s"""
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [user_id, moment_param(now), project_id])
+        cursor.execute(sql, [*lock_params, user_id, moment_param(now), project_id])
         row = cursor.fetchone()
     if row is None:
         return ReportContext(project=None, broker=None, rules=None)
+    row = row[len(lock_params) // 2:]
     project_id, organization_id, broker_id, broker_status, upline_id, *rule_values = row
     project = Project(id=project_id, organization_id=organization_id)
     broker = None if broker_id is None else Broker(id=broker_id, organization_id=organization_id, user_id=user_id,
@@ -85,7 +94,8 @@ class ReportCheck:
     blocking_claim: bool  # another broker's live claim that excludes him
     lapsed_claims: bool  # claims whose time is up but are not yet marked expired
     own_before: bool  # the broker reported the person before (his report expired or lapsed)
-    customer: int | None  # None: not a lead or customer of the project; 0: one who never visited; 1: visited
+    customer: int | None  # None: no lead, customer or pledged buyer of the project; 0: one who never visited;
+    # 1: visited
     today: int  # the broker's reports of the project since the day began
 
 
@@ -129,6 +139,8 @@ def report_check(*, project_id: int, broker_id: int, number: ReportedNumber, now
                      OR (r.status IN ({claiming}) AND {lapsed}))),
           (SELECT MAX(CASE WHEN c.first_visited_at IS NULL THEN 0 ELSE 1 END) FROM {table(Customer)} c
             WHERE c.project_id = %s AND {customer}),
+          EXISTS (SELECT 1 FROM {table(Pledge)} c WHERE c.project_id = %s AND {customer}
+                     AND c.status <> '{PledgeStatus.REFUNDED}'),
           (SELECT COUNT(*) FROM {table(Referral)} r WHERE r.broker_id = %s AND r.project_id = %s
               AND r.reported_at >= %s)"""
     params = [*person_params, at, at, at, broker_id,
@@ -136,9 +148,32 @@ def report_check(*, project_id: int, broker_id: int, number: ReportedNumber, now
               *person_params, at, at, at,
               *person_params, broker_id, at, at, at,
               project_id, *customer_params,
+              project_id, *customer_params,
               broker_id, project_id, moment_param(day_start)]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
-        own, blocking, lapsed_found, own_before, customer_found, today = cursor.fetchone()
+        own, blocking, lapsed_found, own_before, customer_found, pledged, today = cursor.fetchone()
+    if customer_found is None and pledged:
+        customer_found = 0  # a pledged buyer is the project's customer, visited or not
     return ReportCheck(own_claim=bool(own), blocking_claim=bool(blocking), lapsed_claims=bool(lapsed_found),
                        own_before=bool(own_before), customer=customer_found, today=today)
+
+
+def report_insert(referral: Referral, entry: AuditLog) -> None:
+    """The report and its audit row in one statement (PostgreSQL); the audit row takes the report's new id."""
+    columns, params = insert_columns(referral)
+    audit_columns, audit_params = insert_columns(entry)
+    target = audit_columns.index(connection.ops.quote_name("target_id"))
+    values = ["%s"] * len(audit_columns)
+    values[target] = "r.id::text"
+    del audit_params[target]
+    sql = f"""
+        WITH r AS (INSERT INTO {table(Referral)} ({", ".join(columns)}) VALUES ({", ".join(["%s"] * len(columns))})
+                   RETURNING id)
+        INSERT INTO {table(AuditLog)} ({", ".join(audit_columns)}) SELECT {", ".join(values)} FROM r
+        RETURNING id, target_id"""
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*params, *audit_params])
+        entry_id, referral_id = cursor.fetchone()
+    referral.pk, entry.pk, entry.target_id = int(referral_id), entry_id, referral_id
+    referral._state.adding = entry._state.adding = False

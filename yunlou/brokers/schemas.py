@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from yunlou.core.schemas import FreeText, Id, Identifier
+from yunlou.core.schemas import FreeText, Id, Identifier, Moment
 
 
 class JoinIn(Schema):
@@ -42,7 +42,7 @@ class ReportIn(Schema):
     project_id: Id
     customer_name: FreeText = Field(min_length=1, max_length=30)
     phone: Identifier = Field(min_length=1, max_length=20, description="in the project's number form")
-    intended_visit_at: datetime | None = None
+    intended_visit_at: Moment | None = None
 
 
 class ReferralOut(Schema):
@@ -100,3 +100,33 @@ class LeaderOut(Schema):
     visits: int
     deals: int
     is_me: bool
+
+
+class AgencyAgentOut(Schema):
+    id: int
+    real_name: str
+    status: str
+    is_agency_manager: bool
+    joined_at: datetime
+    report_count: int
+    visit_count: int
+    deal_count: int = Field(description="reports that became a subscription or better")
+    commission_pending: int = Field(description="fen")
+    commission_payable: int = Field(description="fen")
+    commission_paid: int = Field(description="fen")
+    commission_owed: int = Field(description="fen the agent owes back, positive")
+
+
+class AgencyReportOut(Schema):
+    id: int
+    agent_id: int
+    agent: str
+    project_id: int
+    project: str
+    customer_name: str
+    phone: str = Field(description="masked (in full only for a number the manager reported in full himself)")
+    status: str
+    reported_at: datetime
+    visit_deadline: datetime | None = Field(description="while reported: the visit must come by then")
+    visited_at: datetime | None
+    protected_until: datetime | None

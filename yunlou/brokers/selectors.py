@@ -1,8 +1,11 @@
 """What a broker reads about himself: his roles, the projects open to his reports, his own reports, his team
-(the brokers he invited), his commission ledger and the organisation's leaderboard.
+(the brokers he invited), his commission ledger and the organisation's leaderboard; and an agency's manager, his
+agency's agents and their reports.
 
 Every read is scoped to the broker's organisation and to what is his: another broker's report answers exactly like
-a missing one, and the leaderboard shows masked names and counts only — never a phone.
+a missing one, and the leaderboard shows masked names and counts only — never a phone. An agency's manager sees
+his own agency's agents (never another agency's, never independent brokers) and their customers' numbers masked
+only: the number is the customer's, given to the agent who reported him, not to the agent's employer.
 """
 
 import datetime
@@ -22,10 +25,11 @@ from yunlou.brokers.models import (
     ReferralStatus,
 )
 from yunlou.brokers.phones import NumberMode
-from yunlou.brokers.services.referrals import lapsed_q, local_day_start, referrals_expire
+from yunlou.brokers.services.referrals import lapsed_q, local_day_start, referral_phone_display, referrals_expire
 from yunlou.brokers.services.rules import rules_in_force
 from yunlou.catalogue.models import Project
 from yunlou.core.errors import Forbidden, NotFound
+from yunlou.core.phone import mask_phone
 
 NUMBER_EXAMPLES = {NumberMode.FULL: "13812345678", NumberMode.MASKED_34: "138****5678",
                    NumberMode.MASKED_43: "1381****678"}
@@ -111,13 +115,23 @@ class CommissionTotals:
     owed: int  # what the broker owes back, as a positive amount
 
 
-def broker_commission_list(*, broker: Broker) -> QuerySet[CommissionEntry]:
-    return (CommissionEntry.objects.filter(organization_id=broker.organization_id, beneficiary_id=broker.user_id)
-            .select_related("referral__project").order_by("-created_at", "-pk"))
+def broker_commission_list(*, broker: Broker) -> list[CommissionEntry]:
+    """The broker's entries, newest first, each with `subject`: the customer's name for his own reports; for a
+    second level earned through his team, only the team member's masked name (his downline's customers are
+    theirs, not his)."""
+    entries = list(CommissionEntry.objects.filter(organization_id=broker.organization_id,
+                                                  beneficiary_id=broker.user_id)
+                   .select_related("referral__project", "referral__broker").order_by("-created_at", "-pk")[:200])
+    for entry in entries:
+        reporter = entry.referral.broker
+        entry.subject = (entry.referral.customer_name if reporter.user_id == broker.user_id else
+                         _("Through %(name)s") % {"name": masked_name(reporter.real_name)})
+    return entries
 
 
 def broker_commission_totals(*, broker: Broker) -> CommissionTotals:
-    sums = broker_commission_list(broker=broker).order_by().aggregate(
+    sums = CommissionEntry.objects.filter(organization_id=broker.organization_id,
+                                          beneficiary_id=broker.user_id).aggregate(
         pending=Sum("amount", filter=Q(kind=EntryKind.COMMISSION, status=EntryStatus.PENDING)),
         payable=Sum("amount", filter=Q(kind=EntryKind.COMMISSION, status=EntryStatus.PAYABLE)),
         paid=Sum("amount", filter=Q(kind=EntryKind.COMMISSION, status=EntryStatus.PAID)),
@@ -158,3 +172,82 @@ def broker_leaderboard(*, broker: Broker, now: datetime.datetime | None = None) 
             .values("pk", "real_name", "visits", "deals")[:LEADERBOARD_SIZE])
     return [LeaderboardRow(rank=index, name=masked_name(row["real_name"]), visits=row["visits"], deals=row["deals"],
                            is_me=row["pk"] == broker.pk) for index, row in enumerate(rows, start=1)]
+
+
+@dataclass(frozen=True)
+class AgencyAgent:
+    broker: Broker
+    report_count: int
+    visit_count: int
+    deal_count: int
+    commissions: CommissionTotals
+
+
+@dataclass(frozen=True)
+class AgencyReport:
+    referral: Referral
+    agent_name: str
+    phone: str  # masked, unless the manager made the report himself
+
+
+def _agency_agents_of(broker: Broker) -> QuerySet[Broker]:
+    """The brokers of the manager's agency in his organisation; anyone but an agency's manager finds no agency."""
+    if not broker.is_agency_manager or broker.agency_id is None:
+        raise NotFound(_("No such agency."), code="not_an_agency_manager")
+    return Broker.objects.filter(organization_id=broker.organization_id, agency_id=broker.agency_id,
+                                 agency__organization_id=broker.organization_id)
+
+
+def _commission_totals_by_user(*, organization_id: int, user_ids: list[int]) -> dict[int, CommissionTotals]:
+    # One grouped query beside the counts: summing entries in the same query as counting reports would join both
+    # to the broker and multiply each sum by the other's rows.
+    rows = (CommissionEntry.objects.filter(organization_id=organization_id, beneficiary_id__in=user_ids)
+            .order_by().values("beneficiary_id").annotate(
+                pending=Sum("amount", filter=Q(kind=EntryKind.COMMISSION, status=EntryStatus.PENDING)),
+                payable=Sum("amount", filter=Q(kind=EntryKind.COMMISSION, status=EntryStatus.PAYABLE)),
+                paid=Sum("amount", filter=Q(kind=EntryKind.COMMISSION, status=EntryStatus.PAID)),
+                owed=Sum("amount", filter=Q(kind=EntryKind.CLAWBACK, status=EntryStatus.OWED))))
+    return {row["beneficiary_id"]: CommissionTotals(pending=row["pending"] or 0, payable=row["payable"] or 0,
+                                                    paid=row["paid"] or 0, owed=-(row["owed"] or 0))
+            for row in rows}
+
+
+def agency_agents(*, broker: Broker) -> list[AgencyAgent]:
+    """The agents of the manager's agency (himself among them), with how many reports each made, how many
+    visited and how many became deals (subscribed or better), and each one's commissions in this organisation."""
+    agents = list(_agency_agents_of(broker).select_related("agency").annotate(
+        report_count=Count("referrals"),
+        visit_count=Count("referrals", filter=Q(referrals__visited_at__isnull=False)),
+        deal_count=Count("referrals", filter=Q(referrals__status__in=DEAL_STATUSES)),
+    ).order_by("-is_agency_manager", "joined_at", "pk"))
+    totals = _commission_totals_by_user(organization_id=broker.organization_id,
+                                        user_ids=[agent.user_id for agent in agents])
+    nothing = CommissionTotals(pending=0, payable=0, paid=0, owed=0)
+    return [AgencyAgent(broker=agent, report_count=agent.report_count, visit_count=agent.visit_count,
+                        deal_count=agent.deal_count, commissions=totals.get(agent.user_id, nothing))
+            for agent in agents]
+
+
+def _masked_number(referral: Referral) -> str:
+    """The report's mask as given, or 前三后四 of a number given in full (never anything with all its digits)."""
+    if "*" in referral.phone_shown:
+        return referral.phone_shown
+    return mask_phone(referral.phone or referral.phone_shown)
+
+
+def agency_referrals(*, broker: Broker, agent_id: int | None = None, now: datetime.datetime | None = None,
+                     limit: int = 200) -> list[AgencyReport]:
+    """The reports of the manager's agency's agents (or of one of them), newest first, lapsed windows expired
+    first. Numbers are masked: the manager sees in full only a number he reported in full himself."""
+    now = now or timezone.now()
+    theirs = Referral.objects.filter(organization_id=broker.organization_id,
+                                     broker__in=_agency_agents_of(broker).values("pk"))
+    if agent_id is not None:
+        theirs = theirs.filter(broker_id=agent_id)
+    if theirs.filter(lapsed_q(now)).exists():
+        referrals_expire(now=now, among=theirs)
+    found = theirs.select_related("project", "broker").order_by("-reported_at", "-pk")[:limit]
+    return [AgencyReport(referral=referral, agent_name=referral.broker.real_name,
+                         phone=referral_phone_display(referral) if referral.broker_id == broker.pk
+                         else _masked_number(referral))
+            for referral in found]

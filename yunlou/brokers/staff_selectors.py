@@ -19,6 +19,7 @@ from yunlou.brokers.models import (
     ReferralRules,
     SettlementBatch,
 )
+from yunlou.brokers.services.referrals import referrals_expire
 from yunlou.brokers.services.rules import RULE_FIELDS
 from yunlou.catalogue.models import Project
 from yunlou.catalogue.selectors import project_queryset
@@ -139,6 +140,7 @@ def rules_history(*, project: Project) -> list[RulesVersion]:
 # --- referrals ---
 
 def referral_list(*, project: Project, status: str = "") -> QuerySet[Referral]:
+    referrals_expire(among=Referral.objects.filter(project=project))  # lapsed ones read as expired, worker or not
     referrals = Referral.objects.filter(project=project).select_related("broker", "broker__agency")
     if status:
         referrals = referrals.filter(status=status)
@@ -161,6 +163,16 @@ def entries_in_scope(*, staff: Staff) -> QuerySet[CommissionEntry]:
         entries = entries.filter(referral__project_id__in=staff.project_ids)
     return entries.select_related("beneficiary", "referral", "referral__project", "referral__broker",
                                   "order", "order__unit")
+
+
+def orders_awaiting_loan(*, staff: Staff) -> list:
+    """Signed deals whose commission waits for the buyer's mortgage to be paid out (放款), for finance to record."""
+    from yunlou.launch.models import Order
+
+    waiting = entries_in_scope(staff=staff).filter(status="pending", kind="commission",
+                                                   referral__rules__payable_on="loan", order__status="signed")
+    return list(Order.objects.filter(pk__in=waiting.values("order_id")).select_related("unit", "launch__project")
+                .order_by("signed_at", "pk")[:200])
 
 
 def entries_payable(*, staff: Staff) -> QuerySet[CommissionEntry]:
@@ -232,5 +244,7 @@ def commission_ageing(*, staff: Staff, now: datetime.datetime | None = None) -> 
 # --- the public pool (公海) ---
 
 def pool_list(*, staff: Staff) -> QuerySet[Customer]:
+    # Visited reports whose protection lapsed put their customers here, even when no worker has swept them.
+    referrals_expire(among=Referral.objects.filter(project__in=projects_covered(staff=staff)))
     return (Customer.objects.filter(project__in=projects_covered(staff=staff), pooled_at__isnull=False)
             .select_related("project").order_by("pooled_at", "id"))

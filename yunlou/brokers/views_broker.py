@@ -1,5 +1,6 @@
 """The broker's mobile pages (/b/…): join from an invite, log in with an SMS code, report a customer, follow one's
-reports, team, commissions and the leaderboard; and the customer's own check-in from the sales office's QR.
+reports, team, commissions and the leaderboard; an agency's manager, his agency's agents and their reports; and
+the customer's own check-in from the sales office's QR.
 
 A broker acting for several developers picks one with `?org=<id>`; without it, his first. Domain refusals
 (NotFound, Forbidden) become 404/403 in the middleware."""
@@ -23,6 +24,8 @@ from yunlou.brokers.forms import BankForm, JoinForm, PhoneCodeForm, ReportForm
 from yunlou.brokers.links import invite_link, visit_code_link
 from yunlou.brokers.models import Broker, BrokerStatus, ReferralStatus
 from yunlou.brokers.selectors import (
+    agency_agents,
+    agency_referrals,
     broker_commission_list,
     broker_commission_totals,
     broker_current,
@@ -35,7 +38,7 @@ from yunlou.brokers.selectors import (
 )
 from yunlou.brokers.services.brokers import broker_bank_set, broker_join, invite_for, invite_get
 from yunlou.brokers.services.referrals import broker_reject_message, referral_create, referral_phone_display
-from yunlou.brokers.services.visits import referral_check_in
+from yunlou.brokers.services.visits import check_in_token_valid, referral_check_in
 from yunlou.catalogue.models import Project
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import DomainError, NotFound
@@ -236,7 +239,7 @@ def commissions(request):
     broker = _broker(request)
     totals = broker_commission_totals(broker=broker)
     return render(request, "brokers/broker/commissions.html", {
-        "broker": broker, "entries": broker_commission_list(broker=broker)[:200],
+        "broker": broker, "entries": broker_commission_list(broker=broker),
         "totals": [(_("Pending"), format_yuan(totals.pending)), (_("Payable"), format_yuan(totals.payable)),
                    (_("Paid"), format_yuan(totals.paid)), (_("Owed back"), format_yuan(totals.owed))],
     })
@@ -248,6 +251,31 @@ def leaderboard(request):
     broker = _broker(request)
     return render(request, "brokers/broker/leaderboard.html", {
         "broker": broker, "rows": broker_leaderboard(broker=broker)})
+
+
+def _agent_id(request) -> int | None:
+    raw = request.GET.get("agent") or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+
+
+@_signed_in
+@require_GET
+def agency(request):
+    """我的中介: the agency's agents with their reports, visits, deals and commissions (its manager only)."""
+    broker = _broker(request)
+    return render(request, "brokers/broker/agency.html", {"broker": broker, "agents": agency_agents(broker=broker)})
+
+
+@_signed_in
+@require_GET
+def agency_reports(request):
+    """The agency's reports, all or one agent's, numbers masked (its manager only)."""
+    broker = _broker(request)
+    agents = agency_agents(broker=broker)
+    agent_id = _agent_id(request)
+    return render(request, "brokers/broker/agency_reports.html", {
+        "broker": broker, "agents": agents, "agent_id": agent_id,
+        "reports": agency_referrals(broker=broker, agent_id=agent_id), "now": timezone.now()})
 
 
 @_signed_in
@@ -274,6 +302,10 @@ def check_in(request, project_id: int):
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         raise NotFound(_("No such project."), field="project")
+    # The office QR's timed token (see services.visits.check_in_token), carried from the scan through the form.
+    token = (request.POST.get("t") if request.method == "POST" else request.GET.get("t")) or ""
+    if not check_in_token_valid(project_id=project.pk, token=token):
+        return render(request, "brokers/broker/check_in.html", {"project": project, "expired": True}, status=400)
     form = PhoneCodeForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -283,9 +315,10 @@ def check_in(request, project_id: int):
             else:
                 phone_code_verify(phone=form.cleaned_data["phone"], purpose=CHECK_IN_PURPOSE,
                                   code=form.cleaned_data["code"])
-                result = "done" if referral_check_in(project_id=project.pk, phone=form.cleaned_data["phone"]) \
-                    else "none"
+                checked_in = referral_check_in(project_id=project.pk, phone=form.cleaned_data["phone"], token=token)
+                result = "done" if checked_in else "none"
         except DomainError as refused:
             form_error_add(form, refused)
-    return render(request, "brokers/broker/check_in.html", {"project": project, "form": form, "result": result},
+    return render(request, "brokers/broker/check_in.html",
+                  {"project": project, "form": form, "result": result, "token": token},
                   status=400 if request.method == "POST" and form.errors else 200)

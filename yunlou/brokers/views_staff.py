@@ -13,7 +13,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,12 +36,20 @@ from yunlou.brokers.forms_staff import (
     WalkInForm,
 )
 from yunlou.brokers.fraud import fraud_flags
-from yunlou.brokers.links import invite_link
+from yunlou.brokers.links import check_in_link, invite_link
 from yunlou.brokers.models import BrokerStatus, ReferralStatus
 from yunlou.brokers.services.brokers import broker_status_set, invite_for
+from yunlou.brokers.services.commissions import commissions_loan_disbursed
 from yunlou.brokers.services.rules import rules_in_force, rules_set
 from yunlou.brokers.services.settlements import settlement_create, settlement_pay
-from yunlou.brokers.services.visits import pool_claim, referral_find, referral_visit_confirm, visit_register
+from yunlou.brokers.services.visits import (
+    CHECK_IN_TOKEN_SECONDS,
+    check_in_token,
+    pool_claim,
+    referral_find,
+    referral_visit_confirm,
+    visit_register,
+)
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import DomainError
 from yunlou.core.forms import form_error_add
@@ -92,6 +100,19 @@ def invite_qr(request):
     segno.make(invite_link(invite.code), error="m").save(
         buffer, kind="png", scale=6, border=2, dark="#1d2430")
     return HttpResponse(buffer.getvalue(), content_type="image/png")
+
+
+@staff_required(CONFIRM_VISITS)
+@require_GET
+def desk_check_in_qr(request, project_id: int):
+    """The sales office's check-in QR, with a fresh timed token (services.visits.check_in_token)."""
+    project = selectors.project_covered(staff=request.staff, project_id=project_id)
+    buffer = io.BytesIO()
+    segno.make(check_in_link(project.pk, check_in_token(project_id=project.pk)), error="m").save(
+        buffer, kind="png", scale=6, border=2, dark="#1d2430")
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required(MANAGE_BROKERS)
@@ -191,7 +212,22 @@ def commissions(request):
 @require_GET
 def batches(request):
     page = Paginator(selectors.batch_list(staff=request.staff), 50).get_page(request.GET.get("page"))
-    return render(request, "brokers/staff/batches.html", {"page": page})
+    awaiting_loan = selectors.orders_awaiting_loan(staff=request.staff) if request.staff.can(PAY_COMMISSIONS) else []
+    return render(request, "brokers/staff/batches.html", {"page": page, "awaiting_loan": awaiting_loan})
+
+
+@staff_required(PAY_COMMISSIONS)
+@require_POST
+def loan_disbursed(request, order_id: int):
+    """放款: finance records that a buyer's mortgage was paid out; commissions waiting for it become payable."""
+    order = next((order for order in selectors.orders_awaiting_loan(staff=request.staff) if order.pk == order_id),
+                 None)
+    if order is None:
+        raise Http404
+    made = commissions_loan_disbursed(order=order, actor=request.staff.user, request=request)
+    messages.success(request, _("Loan disbursed for %(unit)s: %(count)d commission entries are payable.")
+                     % {"unit": order.unit.code, "count": made})
+    return redirect("brokers_staff:batches")
 
 
 @_staff_any(MANAGE_BROKERS, PAY_COMMISSIONS)
@@ -261,13 +297,15 @@ def desk_home(request):
 
 def _desk_context(request, project, **extra) -> dict:
     return {"project": project, "code_form": VisitCodeForm(), "find_form": PhoneFindForm(),
-            "walk_in_form": WalkInForm(), "candidates": None, **extra}
+            "walk_in_form": WalkInForm(), "candidates": None, "check_in_minutes": CHECK_IN_TOKEN_SECONDS // 60,
+            **extra}
 
 
 @staff_required(CONFIRM_VISITS)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def desk(request, project_id: int):
-    """The desk's page: a visit code typed or scanned, a customer's phone matched against reports, a walk-in."""
+    """The desk's page: a visit code typed or scanned, a customer's phone matched against reports (posted: a
+    number never goes into an address, where logs and browser history keep it), a walk-in."""
     project = selectors.project_covered(staff=request.staff, project_id=project_id)
     if "code" in request.GET:
         code_form = VisitCodeForm(request.GET)
@@ -275,8 +313,8 @@ def desk(request, project_id: int):
             return redirect(visit_code_url(code_form.cleaned_data["code"]))
         return render(request, "brokers/staff/desk.html", _desk_context(request, project, code_form=code_form),
                       status=400)
-    if "phone" in request.GET:
-        find_form = PhoneFindForm(request.GET)
+    if request.method == "POST":
+        find_form = PhoneFindForm(request.POST)
         candidates = None
         status = 400
         if find_form.is_valid():

@@ -56,7 +56,25 @@ def audit_record(
 ) -> AuditLog:
     """Record a change. `project` scopes the entry (staff read only their projects' entries) and implies
     the organisation; organisation-wide actions pass `organization` alone."""
-    return AuditLog.objects.create(
+    entry = audit_entry(action=action, target=target, actor=actor, project=project, organization=organization,
+                        changes=changes, note=note, request=request)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    action: str,
+    target: models.Model,
+    actor=None,
+    project=None,
+    organization=None,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> AuditLog:
+    """The entry `audit_record` writes, unsaved (for a caller that writes it in one statement with its target)."""
+    return AuditLog(
         organization_id=project.organization_id if project is not None else getattr(organization, "pk", None),
         project=project,
         actor=actor if actor is not None and actor.is_authenticated else None,

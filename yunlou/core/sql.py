@@ -50,3 +50,15 @@ def moment(value) -> datetime.datetime | None:
     if not isinstance(value, datetime.datetime):
         value = parse_datetime(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
+
+
+def insert_columns(instance) -> tuple[list[str], list]:
+    """The columns and parameters the ORM's INSERT of `instance` would send (defaults, auto fields, encryption
+    and adaptation applied by each field, as `Model.save` does), for writing it inside a larger statement."""
+    columns, params = [], []
+    for field in type(instance)._meta.concrete_fields:
+        if field.primary_key and getattr(instance, field.attname) is None:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        params.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+    return columns, params

@@ -315,7 +315,7 @@ def _referral_network(organization: Organization, *, projects: list[Project]) ->
     from yunlou.brokers.models import Broker, BrokerStatus, ReferralRules
     from yunlou.brokers.services.brokers import invite_for
     from yunlou.brokers.services.referrals import referral_create
-    from yunlou.brokers.services.visits import referral_check_in
+    from yunlou.brokers.services.visits import check_in_token, referral_check_in
 
     now = timezone.now()
     for project in projects:
@@ -337,7 +337,8 @@ def _referral_network(organization: Organization, *, projects: list[Project]) ->
         yunqi = projects[0]
         referral_create(user=user, project_id=yunqi.pk, customer_name="刘先生", phone="138****6621",
                         now=now - timedelta(hours=2))
-        referral_check_in(project_id=yunqi.pk, phone="13812346621", now=now - timedelta(hours=1))
+        referral_check_in(project_id=yunqi.pk, phone="13812346621", token=check_in_token(project_id=yunqi.pk),
+                          now=now - timedelta(hours=1))
         referral_create(user=user, project_id=yunqi.pk, customer_name="陈女士", phone="139****5202",
                         intended_visit_at=now + timedelta(days=1), now=now - timedelta(minutes=5))
     invite_for(user=user, organization=organization)

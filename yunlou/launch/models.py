@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from yunlou.core.crypto import blind_index
 from yunlou.core.fields import EncryptedTextField
 from yunlou.core.id_numbers import mask_id_number
-from yunlou.core.phone import mask_phone
+from yunlou.core.phone import mask_phone, masked_keys
 
 
 class PledgeStatus(models.TextChoices):
@@ -43,6 +43,9 @@ class Pledge(models.Model):
     name = models.CharField(_("name"), max_length=30)
     phone = EncryptedTextField(_("phone"))
     phone_hash = models.CharField(max_length=64, editable=False)
+    # A pledged buyer is the project's customer: a broker's masked report (前三后四, 前四后三) must find him.
+    phone_key_34 = models.CharField(max_length=64, editable=False, default="")
+    phone_key_43 = models.CharField(max_length=64, editable=False, default="")
     id_number = EncryptedTextField(_("ID number"))
     id_number_hash = models.CharField(max_length=64, editable=False)
     amount = models.BigIntegerField(_("pledge amount (fen)"))
@@ -65,12 +68,14 @@ class Pledge(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="pledge_amount_not_negative"),
             models.CheckConstraint(condition=Q(status__in=PledgeStatus.values), name="pledge_status_known"),
         ]
+        indexes = [models.Index(fields=["project", "phone_key_34"]), models.Index(fields=["project", "phone_key_43"])]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
 
     def save(self, *args, **kwargs):
         self.phone_hash = blind_index(self.phone)
+        self.phone_key_34, self.phone_key_43 = masked_keys(self.phone)
         self.id_number_hash = blind_index(self.id_number, purpose="id_number")
         super().save(*args, **kwargs)
 

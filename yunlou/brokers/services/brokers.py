@@ -80,8 +80,18 @@ def broker_join(*, request, invite_code: str, phone: str, code: str, real_name: 
         agency = inviter_broker.agency if inviter_broker is not None else None
         is_manager = False
         if agency_name and agency is None:
-            agency, created = Agency.objects.get_or_create(organization=invite.organization, name=agency_name)
-            is_manager = created
+            # A new agency only: an agency's agents join from an invite of one of its own brokers, never by
+            # typing its name (anyone could otherwise put himself under another agency's manager).
+            if Agency.objects.filter(organization=invite.organization, name=agency_name).exists():
+                raise Conflict(_("This agency is registered already: ask its manager for an invite."),
+                               field="agency_name", code="agency_exists")
+            try:
+                with transaction.atomic():
+                    agency = Agency.objects.create(organization=invite.organization, name=agency_name)
+            except IntegrityError:
+                raise Conflict(_("This agency is registered already: ask its manager for an invite."),
+                               field="agency_name", code="agency_exists") from None
+            is_manager = True
         try:
             with transaction.atomic():
                 broker = Broker.objects.create(organization=invite.organization, user=user, real_name=name,

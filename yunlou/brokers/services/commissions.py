@@ -127,9 +127,13 @@ def referral_order_subscribed(order) -> list[CommissionEntry]:
     return written
 
 
-def _make_payable(order, now) -> int:
-    return CommissionEntry.objects.filter(order=order, kind=EntryKind.COMMISSION, status=EntryStatus.PENDING).update(
+def _make_payable(order, now, *, why: str) -> int:
+    made = CommissionEntry.objects.filter(order=order, kind=EntryKind.COMMISSION, status=EntryStatus.PENDING).update(
         status=EntryStatus.PAYABLE, payable_at=now)
+    if made:
+        audit_record(action="commission.payable", target=order, project=order.launch.project,
+                     changes={"entries": made, "why": why})
+    return made
 
 
 def referral_order_signed(order) -> None:
@@ -141,7 +145,7 @@ def referral_order_signed(order) -> None:
     if referral.status in (ReferralStatus.VISITED, ReferralStatus.SUBSCRIBED):
         _advance(referral, ReferralStatus.SIGNED, order)
     if referral.rules.payable_on == PayableOn.SIGNING:
-        _make_payable(order, timezone.now())
+        _make_payable(order, timezone.now(), why=PayableOn.SIGNING)
     elif referral.rules.payable_on == PayableOn.COLLECTED:
         commissions_collection_check(order)
 
@@ -158,7 +162,7 @@ def commissions_collection_check(order) -> int:
         total=Sum("amount_fen"))["total"] or 0
     if collected * 100 < order.price * entry.referral.rules.payable_collected_percent:
         return 0
-    return _make_payable(order, timezone.now())
+    return _make_payable(order, timezone.now(), why=PayableOn.COLLECTED)
 
 
 def commissions_loan_disbursed(*, order, actor, request=None) -> int:
@@ -168,38 +172,62 @@ def commissions_loan_disbursed(*, order, actor, request=None) -> int:
                  .filter(order=order, status=EntryStatus.PENDING, kind=EntryKind.COMMISSION).first())
         if entry is None or entry.referral.rules.payable_on != PayableOn.LOAN:
             return 0
-        made = _make_payable(order, timezone.now())
+        made = _make_payable(order, timezone.now(), why=PayableOn.LOAN)
         audit_record(action="commission.loan_disbursed", target=order, actor=actor,
                      project=order.launch.project, request=request)
     return made
 
 
 def referral_order_refunded(order) -> list[CommissionEntry]:
-    """退房: reverse the order's unpaid entries; claw back the paid ones. The report goes back to visited."""
+    """退房: reverse the order's unpaid entries; claw back the paid ones. The report goes back to visited unless
+    the buyer has another live deal through it (then it follows that one).
+
+    Lock order: the batches the order's entries are in, then the entries — as paying a batch does."""
+    from yunlou.brokers.models import SettlementBatch
+    from yunlou.brokers.services.settlements import batch_recount
+
     now = timezone.now()
     clawbacks = []
+    list(SettlementBatch.objects.select_for_update().filter(entries__order=order).order_by("pk").distinct())
     entries = list(CommissionEntry.objects.select_for_update().filter(order=order, kind=EntryKind.COMMISSION)
                    .order_by("pk"))
+    batches = set()
     for entry in entries:
         if entry.status in (EntryStatus.PENDING, EntryStatus.PAYABLE):
             CommissionEntry.objects.filter(pk=entry.pk, status=entry.status).update(
                 status=EntryStatus.REVERSED, reversed_at=now, batch=None)
             if entry.batch_id:
-                from yunlou.brokers.services.settlements import batch_recount
-                batch_recount(entry.batch_id)
+                batches.add(entry.batch_id)
         elif entry.status == EntryStatus.PAID and not CommissionEntry.objects.filter(reverses=entry).exists():
             clawbacks.append(CommissionEntry.objects.create(
                 organization_id=entry.organization_id, referral_id=entry.referral_id, order=order,
                 deal_key=entry.deal_key, beneficiary_id=entry.beneficiary_id, level=entry.level, stage=entry.stage,
                 kind=EntryKind.CLAWBACK, amount=-entry.amount, status=EntryStatus.OWED, reverses=entry,
                 created_at=now))
+    for batch_id in sorted(batches):
+        batch_recount(batch_id)
     referral = Referral.objects.select_for_update().filter(
         order=order, status__in=(ReferralStatus.SUBSCRIBED, ReferralStatus.SIGNED, ReferralStatus.SETTLED)).first()
     if referral is not None:
-        _advance(referral, ReferralStatus.VISITED)
-        Referral.objects.filter(pk=referral.pk).update(order=None)
+        other = _other_live_order(referral, order)
+        if other is None:
+            _advance(referral, ReferralStatus.VISITED)
+            Referral.objects.filter(pk=referral.pk).update(order=None)
+        else:  # the buyer's other deal through this report carries it on
+            Referral.objects.filter(pk=referral.pk).update(order=other)
+            status = ReferralStatus.SIGNED if other.status == "signed" else ReferralStatus.SUBSCRIBED
+            if status != referral.status:
+                _advance(referral, status)
     if entries:
-        first = entries[0]
-        audit_record(action="commission.reverse", target=first, organization=order.launch.project.organization,
-                     project=order.launch.project, changes={"order": order.pk, "clawbacks": len(clawbacks)})
+        audit_record(action="commission.reverse", target=order, project=order.launch.project,
+                     changes={"reversed": sum(e.status in (EntryStatus.PENDING, EntryStatus.PAYABLE) for e in entries),
+                              "clawbacks": len(clawbacks)})
     return clawbacks
+
+
+def _other_live_order(referral: Referral, refunded_order):
+    """Another subscribed or signed order the report earned commission on, if any."""
+    from yunlou.launch.models import Order
+
+    return (Order.objects.filter(commissions__referral=referral, status__in=("subscribed", "signed"))
+            .exclude(pk=refunded_order.pk).order_by("pk").first())

@@ -22,6 +22,7 @@ claims it is about to look at, so the answer is right even when no worker runs.
 """
 
 import datetime
+import re
 import uuid
 import zoneinfo
 
@@ -42,13 +43,15 @@ from yunlou.brokers.models import (
     new_code,
 )
 from yunlou.brokers.phones import ReportedNumber, reported_number
-from yunlou.brokers.report_reads import ReportCheck, report_check, report_context
-from yunlou.core.audit import audit_record
+from yunlou.brokers.report_reads import ReportCheck, report_check, report_context, report_insert
+from yunlou.core.audit import audit_entry, audit_record
 from yunlou.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from yunlou.core.phone import masked_key
 from yunlou.core.text import strip_controls
 from yunlou.crm.models import Customer
 
 NAME_MAX = 30
+MAX_LOCK_ID = 2**31 - 1
 # Most a planned visit may lie ahead of the report, whatever the window says (a year).
 FURTHEST_VISIT = datetime.timedelta(days=365)
 
@@ -95,13 +98,17 @@ def referrals_expire(*, now: datetime.datetime | None = None, among: QuerySet | 
     return expired
 
 
+def _key_int(key_33: str) -> int:
+    return int(key_33[:8], 16) - 2**31  # a signed 32-bit advisory lock key from the 3+3 key
+
+
 def _number_key(number: ReportedNumber) -> int:
-    return int(number.key_33[:8], 16) - 2**31  # a signed 32-bit key from the 3+3 key
+    return _key_int(number.key_33)
 
 
 def _number_lock(project_id: int, number: ReportedNumber) -> None:
     """Serialise every report and visit that may be this person in this project (see the module's docstring)."""
-    _locks(broker_id=None, project_id=project_id, number=number)
+    _locks(project_id=project_id, number=number)
 
 
 def _clean_name(raw: str) -> str:
@@ -139,18 +146,13 @@ def _judge(*, broker_id: int, project_id: int, rules: ReferralRules, number: Rep
     return ""
 
 
-def _locks(*, broker_id: int | None, project_id: int, number: ReportedNumber) -> None:
-    """The broker's lock (his reports of a day are counted one at a time), then the number's; always in this
-    order, and visit confirmation takes only the number's, so no two transactions wait on each other in a
-    circle."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        if broker_id is None:
+def _locks(*, project_id: int, number: ReportedNumber) -> None:
+    """The number's lock. A report takes the reporting person's lock (his reports of a day are counted one at a
+    time) and then the number's, in one statement; a visit takes only the number's: no two transactions can wait
+    on each other in a circle."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [project_id, _number_key(number)])
-        else:  # class -1 is no project's id
-            cursor.execute("SELECT pg_advisory_xact_lock(-1, %s), pg_advisory_xact_lock(%s, %s)",
-                           [broker_id, project_id, _number_key(number)])
 
 
 def referral_create(*, user, project_id: int, customer_name: str, phone: str,
@@ -161,8 +163,36 @@ def referral_create(*, user, project_id: int, customer_name: str, phone: str,
     Two reads (`report_reads`), the insert and its audit row: the rest of the rules is Python on what they read.
     """
     now = now or timezone.now()
-    context = report_context(user_id=user.pk, project_id=project_id, now=now) if user.is_authenticated else None
-    if context is None or context.project is None:
+    if not user.is_authenticated:
+        raise Forbidden(_("Sign up as a broker first."), code="not_a_broker")
+    if not 0 < project_id <= MAX_LOCK_ID:  # no such project (ids, like advisory lock keys, are 32-bit here)
+        raise NotFound(_("No such project."), field="project")
+    with transaction.atomic():
+        # The reporting person's lock (class -2: no project's id), then the number's, with the first read.
+        number_key = _lock_key_of(phone)
+        locks = ((-2, user.pk % MAX_LOCK_ID),) + (((project_id, number_key),) if number_key is not None else ())
+        context = report_context(user_id=user.pk, project_id=project_id, now=now, locks=locks)
+        return _report(user=user, context=context, customer_name=customer_name, phone=phone,
+                       intended_visit_at=intended_visit_at, device_id=device_id, ip=ip, now=now,
+                       locked_key=number_key)
+
+
+def _lock_key_of(raw: str) -> int | None:
+    """The number's lock key read leniently from what was typed, before the rules say its form: the 3+3 key is
+    the same in every form (first three digits, last three)."""
+    text = re.sub(r"[\s\-()]", "", str(raw or ""))
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix) and len(text) > 11:
+            text = text[len(prefix):]
+    head, tail = re.match(r"^([0-9]*)", text).group(1), re.search(r"([0-9]*)$", text).group(1)
+    if len(head) < 3 or len(tail) < 3 or not text.isascii():
+        return None
+    return _key_int(masked_key("33", head[:3] + tail[-3:]))
+
+
+def _report(*, user, context, customer_name: str, phone: str, intended_visit_at, device_id, ip, now,
+            locked_key: int | None) -> Referral:
+    if context.project is None:
         raise NotFound(_("No such project."), field="project")
     project, broker, rules = context.project, context.broker, context.rules
     if broker is None:
@@ -177,6 +207,9 @@ def referral_create(*, user, project_id: int, customer_name: str, phone: str,
     deadline = visit_deadline_for(rules, now)
     if intended_visit_at is not None:
         earliest = now + datetime.timedelta(minutes=rules.lead_minutes)
+        if intended_visit_at < now:
+            raise ValidationFailed(_("The intended visit time has passed."), field="intended_visit_at",
+                                   code="visit_past")
         if intended_visit_at < earliest:
             raise ValidationFailed(_("The visit must be at least %(minutes)d minutes after the report.")
                                    % {"minutes": rules.lead_minutes}, field="intended_visit_at", code="lead_time")
@@ -184,33 +217,35 @@ def referral_create(*, user, project_id: int, customer_name: str, phone: str,
             raise ValidationFailed(_("The visit must come by %(deadline)s.")
                                    % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
                                    field="intended_visit_at", code="visit_window")
-    with transaction.atomic():
-        _locks(broker_id=broker.pk if rules.daily_cap else None, project_id=project.pk, number=number)
-        check = report_check(project_id=project.pk, broker_id=broker.pk, number=number, now=now,
-                             day_start=local_day_start(now))
-        if rules.daily_cap and check.today >= rules.daily_cap:
-            raise RateLimited(_("You have made today's %(count)d reports for this project; please report "
-                                "again tomorrow.") % {"count": rules.daily_cap}, code="daily_cap")
-        if check.lapsed_claims:  # their time is up: mark them, so that the unique index sees them gone
-            referrals_expire(now=now, among=Referral.objects.filter(project=project, key_33=number.key_33))
-        reason = _judge(broker_id=broker.pk, project_id=project.pk, rules=rules, number=number, check=check)
-        referral = Referral(
-            organization_id=project.organization_id, project=project, broker=broker, rules=rules,
-            customer_name=name, number_mode=number.mode, phone_shown=number.shown if not number.full else "",
-            phone=number.full, identity_key=number.identity_key, key_full=number.key_full, key_34=number.key_34,
-            key_43=number.key_43, key_33=number.key_33, is_exclusive=not rules.visit_is_king,
-            intended_visit_at=intended_visit_at, reported_at=now, device_id=device_id, ip=ip,
-        )
-        if reason:
-            referral.status, referral.reject_reason, referral.ended_at = ReferralStatus.REJECTED, reason, now
-            referral.save(force_insert=True)
-        else:
-            referral.visit_deadline = deadline
-            referral.visit_code = new_code(10)
-            if connection.vendor == "postgresql":
-                referral.save(force_insert=True)  # the lock stands before the unique index: no race reaches it
-            else:
-                _save_or_refuse(referral, now)
+    if _number_key(number) != locked_key:  # typed oddly enough to read differently: lock what it is
+        _locks(project_id=project.pk, number=number)
+    check = report_check(project_id=project.pk, broker_id=broker.pk, number=number, now=now,
+                         day_start=local_day_start(now))
+    if rules.daily_cap and check.today >= rules.daily_cap:
+        raise RateLimited(_("You have made today's %(count)d reports for this project; please report "
+                            "again tomorrow.") % {"count": rules.daily_cap}, code="daily_cap")
+    if check.lapsed_claims:  # their time is up: mark them, so that the unique index sees them gone
+        referrals_expire(now=now, among=Referral.objects.filter(project=project, key_33=number.key_33))
+    reason = _judge(broker_id=broker.pk, project_id=project.pk, rules=rules, number=number, check=check)
+    referral = Referral(
+        organization_id=project.organization_id, project=project, broker=broker, rules=rules,
+        customer_name=name, number_mode=number.mode, phone_shown=number.shown if not number.full else "",
+        phone=number.full, identity_key=number.identity_key, key_full=number.key_full, key_34=number.key_34,
+        key_43=number.key_43, key_33=number.key_33, is_exclusive=not rules.visit_is_king,
+        intended_visit_at=intended_visit_at, reported_at=now, device_id=device_id, ip=ip,
+    )
+    if reason:
+        referral.status, referral.reject_reason, referral.ended_at = ReferralStatus.REJECTED, reason, now
+    else:
+        referral.visit_deadline = deadline
+        referral.visit_code = new_code(10)
+    if connection.vendor == "postgresql":
+        # The locks stand before the unique index, so no race reaches it; report and audit in one statement.
+        report_insert(referral, audit_entry(action="referral.create", target=referral, actor=user,
+                                            project=project, changes={"status": referral.status,
+                                                                      "reason": referral.reject_reason}))
+    else:
+        _save_or_refuse(referral, now)
         audit_record(action="referral.create", target=referral, actor=user, project=project,
                      changes={"status": referral.status, "reason": referral.reject_reason})
     return referral
@@ -218,6 +253,9 @@ def referral_create(*, user, project_id: int, customer_name: str, phone: str,
 
 def _save_or_refuse(referral: Referral, now: datetime.datetime) -> None:
     """Without the advisory lock (SQLite), the unique index is what refuses a second claim."""
+    if referral.status == ReferralStatus.REJECTED:
+        referral.save(force_insert=True)
+        return
     try:
         with transaction.atomic():
             referral.save(force_insert=True)

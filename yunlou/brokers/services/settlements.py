@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunlou.accounts.models import Organization
 from yunlou.accounts.permissions import MANAGE_BROKERS, PAY_COMMISSIONS
 from yunlou.accounts.staff import Staff
 from yunlou.brokers.models import (
@@ -49,6 +50,11 @@ def settlement_create(*, staff: Staff, entry_ids: list[int], now: datetime.datet
             pk__in=entry_ids, status=EntryStatus.PAYABLE, batch__isnull=True).order_by("pk"))
         if len(chosen) != len(set(entry_ids)):
             raise Conflict(_("Some chosen entries are not payable any more; please look again."), field="entries")
+        if any(entry.beneficiary_id == staff.user.pk for entry in chosen):
+            # A channel manager may be an upline himself (his invite brought the broker): he does not approve
+            # his own commission.
+            raise Forbidden(_("Your own commission is approved by another channel manager or an admin."),
+                            field="entries", code="own_commission")
         earners = {entry.beneficiary_id for entry in chosen}
         owed = list(_entries_in_scope(staff).select_for_update().filter(
             beneficiary_id__in=earners, status=EntryStatus.OWED, batch__isnull=True).order_by("pk"))
@@ -59,6 +65,8 @@ def settlement_create(*, staff: Staff, entry_ids: list[int], now: datetime.datet
         if not lines:
             raise ValidationFailed(_("What the chosen earners owe back exceeds what they are owed; nothing to pay."),
                                    field="entries")
+        # The organisation's row, locked: batch numbers are counted one approval at a time.
+        Organization.objects.select_for_update().filter(pk=staff.organization.pk).first()
         count = SettlementBatch.objects.filter(organization=staff.organization).count() + 1
         batch = SettlementBatch.objects.create(
             organization=staff.organization, number=f"JY{timezone.localtime(now):%Y%m}-{count:04d}",
@@ -78,10 +86,13 @@ def batch_recount(batch_id: int) -> None:
     net: dict[int, int] = defaultdict(int)
     for entry in entries:
         net[entry.beneficiary_id] += entry.amount
-    CommissionEntry.objects.filter(batch=batch, beneficiary_id__in=[b for b, v in net.items() if v <= 0]).update(
-        batch=None)
+    dropped = CommissionEntry.objects.filter(
+        batch=batch, beneficiary_id__in=[b for b, v in net.items() if v <= 0]).update(batch=None)
+    previous = batch.total
     batch.total = CommissionEntry.objects.filter(batch=batch).aggregate(total=Sum("amount"))["total"] or 0
     SettlementBatch.objects.filter(pk=batch.pk).update(total=batch.total)
+    audit_record(action="settlement.recount", target=batch, organization=batch.organization,
+                 changes={"total": [previous, batch.total], "entries_dropped": dropped})
 
 
 def settlement_pay(*, staff: Staff, batch_id: int, now: datetime.datetime | None = None,
@@ -95,16 +106,23 @@ def settlement_pay(*, staff: Staff, batch_id: int, now: datetime.datetime | None
             raise NotFound(_("No such settlement batch."), field="batch")
         if batch.status != SettlementStatus.APPROVED:
             raise Conflict(_("This batch is paid already."), code="already_paid")
+        if staff.project_ids is not None and CommissionEntry.objects.filter(batch=batch).exclude(
+                referral__project_id__in=staff.project_ids).exists():
+            raise Forbidden(_("This batch holds commissions of projects you do not cover."), code="out_of_scope")
         CommissionEntry.objects.filter(batch=batch, status__in=(EntryStatus.PAYABLE, EntryStatus.OWED)).update(
             status=EntryStatus.PAID, paid_at=now)
         SettlementBatch.objects.filter(pk=batch.pk).update(status=SettlementStatus.PAID, paid_at=now,
                                                             paid_by=staff.user)
         # A signed deal all of whose entries are paid is settled.
         referral_ids = set(CommissionEntry.objects.filter(batch=batch).values_list("referral_id", flat=True))
-        for referral in Referral.objects.filter(pk__in=referral_ids, status=ReferralStatus.SIGNED):
+        for referral in Referral.objects.select_related("project").filter(pk__in=referral_ids,
+                                                                          status=ReferralStatus.SIGNED):
             if not referral.commissions.exclude(status__in=(EntryStatus.PAID, EntryStatus.REVERSED)).exists():
                 Referral.objects.filter(pk=referral.pk, status=ReferralStatus.SIGNED).update(
                     status=ReferralStatus.SETTLED)
+                audit_record(action="referral.settle", target=referral, actor=staff.user,
+                             project=referral.project,
+                             changes={"status": [ReferralStatus.SIGNED, ReferralStatus.SETTLED], "batch": batch.number})
         audit_record(action="settlement.pay", target=batch, actor=staff.user, organization=staff.organization,
                      request=request)
     batch.refresh_from_db()

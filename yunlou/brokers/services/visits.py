@@ -12,7 +12,8 @@ index allows one owning report per customer and project.
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,9 +158,13 @@ def _visit_record(*, referral: Referral, staff_user: User | None, phone: str, na
         status=ReferralStatus.VISITED, visited_at=now, visit_confirmed_by=staff_user, customer=customer,
         protected_until=protected_until, deal_deadline=deal_deadline, phone=referral.phone or "")
     # 到访为王: the others' open reports of this person lose the race.
-    rivals = (Referral.objects.filter(project=project, status=ReferralStatus.REPORTED)
-              .filter(same_person_q(full_number(phone))).exclude(pk=referral.pk))
-    rivals.update(status=ReferralStatus.REJECTED, reject_reason=RejectReason.PROTECTED, ended_at=now)
+    rivals = list(Referral.objects.filter(project=project, status=ReferralStatus.REPORTED)
+                  .filter(same_person_q(full_number(phone))).exclude(pk=referral.pk).values_list("pk", flat=True))
+    if rivals:
+        Referral.objects.filter(pk__in=rivals, status=ReferralStatus.REPORTED).update(
+            status=ReferralStatus.REJECTED, reject_reason=RejectReason.PROTECTED, ended_at=now)
+        audit_record(action="referral.rivals_refused", target=referral, actor=staff_user, project=project,
+                     changes={"refused": rivals}, request=request)
     Customer.objects.filter(pk=customer.pk).update(pooled_at=None)
     referral.status, referral.visited_at, referral.customer = ReferralStatus.VISITED, now, customer
     commissions_for_visit(referral=referral, now=now)
@@ -190,13 +195,37 @@ def visit_register(*, staff: Staff, project_id: int, customer_name: str, phone: 
     return visit
 
 
-def referral_check_in(*, project_id: int, phone: str, now: datetime.datetime | None = None) -> Referral | None:
-    """The customer checks in himself from the sales office's QR, after proving his number with an SMS code
-    (the caller verifies the code): his waiting report, if there is exactly one, becomes visited."""
+CHECK_IN_TOKEN_SECONDS = 15 * 60  # the office QR on the desk's screen is renewed well within this
+_CHECK_IN_SALT = "brokers.check_in"
+
+
+def check_in_token(*, project_id: int) -> str:
+    """What the sales office's check-in QR carries: a signed, timed token of the project, shown on the desk's
+    screen and renewed there, so that the QR proves the customer is standing in the office (a photo of it sent
+    home stops working within minutes)."""
+    return signing.TimestampSigner(salt=_CHECK_IN_SALT).sign(str(project_id))
+
+
+def check_in_token_valid(*, project_id: int, token: str) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=_CHECK_IN_SALT).unsign(token or "", max_age=CHECK_IN_TOKEN_SECONDS)
+    except signing.BadSignature:
+        return False
+    return value == str(project_id)
+
+
+def referral_check_in(*, project_id: int, phone: str, token: str,
+                      now: datetime.datetime | None = None) -> Referral | None:
+    """The customer checks in himself from the sales office's QR (its token fresh: he is in the office), after
+    proving his number with an SMS code (the caller verifies the code): his waiting report, if there is exactly
+    one and its lead time has passed, becomes visited."""
     now = now or timezone.now()
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         raise NotFound(_("No such project."), field="project")
+    if not check_in_token_valid(project_id=project.pk, token=token):
+        raise ValidationFailed(_("This check-in code has expired: scan the QR code at the sales office again."),
+                               field="token", code="check_in_expired")
     phone = normalize_phone(phone)
     number = full_number(phone)
     with transaction.atomic():
@@ -225,6 +254,9 @@ def pool_claim(*, staff: Staff, customer_id: int, now: datetime.datetime | None 
     if not staff.can(USE_WORKBENCH):
         raise Forbidden(_("Only consultants claim customers from the pool."))
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # a consultant's claims are counted one at a time (class -3)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(-3, %s)", [staff.user.pk % (2**31 - 1)])
         customer = Customer.objects.select_for_update().select_related("project").filter(
             pk=customer_id, project__organization=staff.organization, pooled_at__isnull=False).first()
         if customer is None or not staff.covers(customer.project):

@@ -173,3 +173,24 @@ def test_a_consultant_cannot_claim_from_another_projects_pool(project, consultan
         pool_claim(staff=staff_make(project, "receptionist"), customer_id=theirs.pk)
     theirs.refresh_from_db()
     assert theirs.owner_id is None
+
+
+def test_an_upline_earns_on_his_teams_deals_without_learning_their_customers(project, building, desk):
+    from django.test import Client
+
+    rules_make(project, number_mode="full")
+    zhao = broker_make(project.organization, name="赵强")
+    downline = broker_make(project.organization, upline=zhao.user, name="钱多多")
+    referral = report(downline, project, PHONE, name="王秘密客户")
+    referral_visit_confirm(staff=desk, referral_id=referral.pk)
+    referral_order_subscribed(order_make(project, building.units.first(), phone=PHONE))
+    [entry] = broker_commission_list(broker=zhao)
+    assert entry.level == 2 and "王秘密客户" not in entry.subject and "钱**" in entry.subject
+    client = Client()
+    client.force_login(zhao.user)
+    page = client.get("/b/commissions/").content.decode()
+    api = client.get("/api/v1/brokers/commissions").content.decode()
+    for answer in (page, api):
+        assert "王秘密客户" not in answer and PHONE not in answer and "钱**" in answer
+    [own] = broker_commission_list(broker=downline)
+    assert own.subject == "王秘密客户"  # his own customer, by name

@@ -2,6 +2,7 @@
 read (accepted and refused, the refusal leaking nothing), the visit code only for the reporting broker, team,
 commissions and the masked leaderboard; every error in the one shape."""
 
+import datetime
 import json
 
 import pytest
@@ -123,3 +124,31 @@ def test_team_commissions_and_leaderboard(zhao, project, consultant):
     assert commissions == {"pending": 0, "payable": 0, "paid": 0, "owed": 0, "entries": []}
     board = client.get("/api/v1/brokers/leaderboard").json()
     assert board == [{"rank": 1, "name": "赵**", "visits": 1, "deals": 0, "is_me": True}]
+
+
+@pytest.mark.parametrize("moment, status", [
+    ("2030-01-01T10:00:00", 400),  # no offset: the office's own time — here beyond the visit window, named
+    ("0001-01-01T00:00:00+14:00", 422), ("9999-12-31T23:59:59", 422), ("2020-01-01T10:00:00+08:00", 400),
+])
+def test_odd_visit_times_are_refused_naming_the_field_and_write_nothing(zhao, project, moment, status):
+    response = post(session_of(zhao), "/api/v1/brokers/reports", {
+        "project_id": project.pk, "customer_name": "刘", "phone": "138****6621", "intended_visit_at": moment})
+    assert response.status_code == status
+    assert response.json()["field"] == "intended_visit_at"
+    assert not Referral.objects.exists()
+
+
+def test_a_visit_time_without_an_offset_is_the_offices_own(zhao, project):
+    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+    response = post(session_of(zhao), "/api/v1/brokers/reports", {
+        "project_id": project.pk, "customer_name": "刘", "phone": "138****6621",
+        "intended_visit_at": tomorrow.strftime("%Y-%m-%dT15:00:00")})
+    assert response.status_code == 201
+    visit = timezone.localtime(Referral.objects.get().intended_visit_at)
+    assert (visit.date(), visit.hour, str(visit.tzinfo)) == (tomorrow.date(), 15, "Asia/Shanghai")
+
+
+def test_a_project_id_beyond_any_table_is_404_not_a_crash(zhao):
+    response = post(session_of(zhao), "/api/v1/brokers/reports", {
+        "project_id": 2**31, "customer_name": "刘", "phone": "138****6621"})
+    assert response.status_code == 404

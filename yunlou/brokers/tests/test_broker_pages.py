@@ -21,6 +21,7 @@ from yunlou.brokers.models import (
 )
 from yunlou.brokers.services.brokers import invite_for
 from yunlou.brokers.services.referrals import referral_create
+from yunlou.brokers.services.visits import check_in_token
 from yunlou.brokers.tests.factories import broker_make, rules_make
 from yunlou.brokers.views_broker import CHECK_IN_PURPOSE
 
@@ -165,9 +166,11 @@ def test_a_customer_checks_in_with_an_sms_code(zhao, project):
     referral = referral_create(user=zhao.user, project_id=project.pk, customer_name="刘先生", phone="13812346621",
                                now=timezone.now() - datetime.timedelta(hours=1))
     client = Client()
-    assert client.get(f"/b/checkin/{project.pk}/").status_code == 200
+    office_qr = f"/b/checkin/{project.pk}/?t={check_in_token(project_id=project.pk)}"
+    assert 'name="t"' in client.get(office_qr).content.decode()
     code = sms_code_for("13812346621", purpose=CHECK_IN_PURPOSE)
-    page = client.post(f"/b/checkin/{project.pk}/", {"phone": "13812346621", "code": code, "action": "check_in"})
+    page = client.post(f"/b/checkin/{project.pk}/", {"phone": "13812346621", "code": code, "action": "check_in",
+                                                     "t": check_in_token(project_id=project.pk)})
     assert 'data-testid="checked-in"' in page.content.decode()
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.VISITED
@@ -176,7 +179,8 @@ def test_a_customer_checks_in_with_an_sms_code(zhao, project):
 def test_a_check_in_without_a_report_sends_the_customer_to_the_desk(project):
     rules_make(project)
     code = sms_code_for("13812346699", purpose=CHECK_IN_PURPOSE)
-    page = Client().post(f"/b/checkin/{project.pk}/", {"phone": "13812346699", "code": code, "action": "check_in"})
+    page = Client().post(f"/b/checkin/{project.pk}/", {"phone": "13812346699", "code": code, "action": "check_in",
+                                                       "t": check_in_token(project_id=project.pk)})
     assert 'data-testid="no-report"' in page.content.decode()
 
 
@@ -184,8 +188,20 @@ def test_a_wrong_check_in_code_checks_nobody_in(zhao, project):
     referral_create(user=zhao.user, project_id=project.pk, customer_name="刘先生", phone="13812346621",
                     now=timezone.now() - datetime.timedelta(hours=1))
     response = Client().post(f"/b/checkin/{project.pk}/", {"phone": "13812346621", "code": "000000",
-                                                          "action": "check_in"})
+                                                          "action": "check_in",
+                                                          "t": check_in_token(project_id=project.pk)})
     assert response.status_code == 400 and Referral.objects.get().status == ReferralStatus.REPORTED
+
+
+def test_the_check_in_page_without_the_office_qrs_fresh_token_checks_nobody_in(zhao, project):
+    referral_create(user=zhao.user, project_id=project.pk, customer_name="刘先生", phone="13812346621",
+                    now=timezone.now() - datetime.timedelta(hours=1))
+    code = sms_code_for("13812346621", purpose=CHECK_IN_PURPOSE)
+    for token in ("", "forged:token"):
+        response = Client().post(f"/b/checkin/{project.pk}/", {"phone": "13812346621", "code": code,
+                                                              "action": "check_in", "t": token})
+        assert response.status_code == 400 and 'data-testid="check-in-expired"' in response.content.decode()
+    assert Referral.objects.get().status == ReferralStatus.REPORTED
 
 
 def test_the_demo_broker_has_a_reported_and_a_visited_report_and_an_invite(client):

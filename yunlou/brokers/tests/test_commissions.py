@@ -231,3 +231,32 @@ def test_an_order_after_protection_lapsed_earns_nothing(deal, project):
     Referral.objects.filter(pk=referral.pk).update(protected_until=timezone.now())
     referral_order_subscribed(new_order())
     assert not CommissionEntry.objects.exists()
+
+
+def test_refunding_one_of_two_deals_leaves_the_other_earning_after_protection_lapsed(project, deal):
+    referral, make_order = deal(direct_mode="fixed", direct_fixed=1_000_000, upline_mode="none")
+    first = make_order()
+    second = make_order(pledge=first.pledge)  # the same buyer takes a second unit
+    referral_order_subscribed(first)
+    referral_order_subscribed(second)
+    referral_order_refunded(first)
+    referral.refresh_from_db()
+    assert (referral.status, referral.order_id) == (ReferralStatus.SUBSCRIBED, second.pk)
+    # The protection period ends; the second deal still belongs to the broker and becomes payable at signing.
+    from yunlou.brokers.models import Referral
+    Referral.objects.filter(pk=referral.pk).update(protected_until=referral.visited_at)
+    sign(second)
+    assert ledger(order=second) == {(1, "deal", "commission"): (1_000_000, "payable")}
+    assert ledger(order=first) == {(1, "deal", "commission"): (1_000_000, "reversed")}
+
+
+def test_a_commission_waiting_for_collection_becomes_payable_when_the_deposit_covers_the_share(project, deal):
+    referral, make_order = deal(direct_mode="fixed", direct_fixed=1_000_000, upline_mode="none",
+                                payable_on="collected", payable_collected_percent=10)
+    order = make_order(price=100_000_000)
+    referral_order_subscribed(order)
+    sign(order)
+    assert ledger(order=order)[(1, "deal", "commission")][1] == "pending"
+    payment_make(order, 10_000_000)  # 10 % of the price, received after signing
+    assert commissions_collection_check(order) == 1
+    assert ledger(order=order)[(1, "deal", "commission")][1] == "payable"

@@ -6,7 +6,12 @@ import zoneinfo
 import pytest
 
 from yunlou.brokers.models import BrokerStatus, Referral, ReferralStatus, RejectReason
-from yunlou.brokers.services.referrals import broker_reject_message, referral_phone_display, referrals_expire
+from yunlou.brokers.services.referrals import (
+    broker_reject_message,
+    referral_create,
+    referral_phone_display,
+    referrals_expire,
+)
 from yunlou.brokers.services.visits import referral_visit_confirm
 from yunlou.brokers.tests.factories import broker_make, customer_make, report, rules_make, staff_make
 from yunlou.core.errors import Conflict, Forbidden, RateLimited, ValidationFailed
@@ -246,3 +251,32 @@ def test_a_customer_name_is_required_and_short(project, zhao):
     assert caught.value.field == "customer_name"
     with pytest.raises(ValidationFailed):
         report(zhao, project, PHONE, name="刘" * 31)
+
+
+@pytest.mark.parametrize("mode, typed", [("full", "13812346621"), ("m34", "138****6621"), ("m43", "1381****621")])
+def test_a_pledged_buyer_is_the_projects_customer_and_cannot_be_reported(project, mode, typed):
+    from yunlou.launch.models import PledgeStatus
+    from yunlou.launch.tests.factories import pledge_make
+
+    rules_make(project, number_mode=mode)
+    pledge = pledge_make(project, phone="13812346621")
+    broker = broker_make(project.organization)
+    refused = referral_create(user=broker.user, project_id=project.pk, customer_name="刘", phone=typed)
+    assert (refused.status, refused.reject_reason) == (ReferralStatus.REJECTED, RejectReason.PROTECTED)
+    pledge.status = PledgeStatus.REFUNDED  # 退筹: no longer anyone's customer through the pledge
+    pledge.save()
+    accepted = referral_create(user=broker_make(project.organization).user, project_id=project.pk,
+                               customer_name="刘", phone=typed)
+    assert accepted.status == ReferralStatus.REPORTED
+
+
+def test_imported_pledges_carry_the_masked_keys_too(project, manager):
+    from yunlou.core.phone import masked_keys
+    from yunlou.launch.models import Pledge
+    from yunlou.launch.services.pledges import pledge_import
+    from yunlou.launch.tests.factories import id_number_for
+
+    pledge_import(staff=manager, project_id=project.pk, rows=[
+        {"row": 2, "name": "刘先生", "phone": "13812346621", "id_number": id_number_for(501), "amount": "50000"}])
+    pledge = Pledge.objects.get(project=project)
+    assert (pledge.phone_key_34, pledge.phone_key_43) == masked_keys("13812346621")

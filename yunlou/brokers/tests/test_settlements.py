@@ -145,3 +145,34 @@ def test_only_the_channel_manager_approves_and_only_finance_pays(project, world)
     batch = settlement_create(staff=world.channel, entry_ids=world.payable(zhao.user))
     with pytest.raises(Forbidden):
         settlement_pay(staff=world.channel, batch_id=batch.pk)
+
+
+def test_a_channel_manager_does_not_approve_his_own_second_level_commission(project, world):
+    from yunlou.brokers.services.settlements import settlement_create as create
+    from yunlou.core.errors import Forbidden
+
+    rules_make(project, number_mode="full", direct_mode="fixed", direct_fixed=1_000_000, upline_mode="fixed",
+               upline_fixed=100_000)
+    recruit = broker_make(project.organization, upline=world.channel.user)
+    world.deal(recruit, "13812340001")
+    own = world.payable(world.channel.user)
+    with pytest.raises(Forbidden) as refused:
+        create(staff=world.channel, entry_ids=own)
+    assert refused.value.code == "own_commission"
+    assert CommissionEntry.objects.filter(pk__in=own, batch__isnull=True).count() == len(own)
+
+
+def test_finance_of_other_projects_cannot_pay_a_batch_of_this_one(project, world):
+    from yunlou.accounts.tests.factories import make_staff
+    from yunlou.catalogue.tests.factories import ProjectFactory
+    from yunlou.core.errors import Forbidden
+
+    zhao = broker_make(project.organization)
+    world.deal(zhao, "13812340002")
+    batch = settlement_create(staff=world.channel, entry_ids=world.payable(zhao.user))
+    elsewhere = make_staff(role="finance", organization=project.organization,
+                           projects=[ProjectFactory(organization=project.organization, name="二期")])
+    with pytest.raises(Forbidden):
+        settlement_pay(staff=elsewhere, batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "approved"

@@ -225,7 +225,7 @@ def test_the_desk_matches_a_masked_report_by_the_customers_phone_and_confirms_it
     broker = broker_make(project.organization, name="吴经纪")
     referral = _report(project, broker, phone="138****6621")
     _as(client, desk)
-    page = client.get(reverse("brokers_staff:desk", args=[project.pk]), {"phone": FULL}).content.decode()
+    page = client.post(reverse("brokers_staff:desk", args=[project.pk]), {"phone": FULL}).content.decode()
     candidates = page.split('data-testid="candidates"')[1]
     assert "吴经纪" in candidates and "138****6621" in candidates
     response = client.post(reverse("brokers_staff:desk_confirm", args=[project.pk]),
@@ -307,6 +307,24 @@ def test_the_batch_exports_to_xlsx_with_masked_customers_and_escaped_names(clien
     assert earner == "'=HYPERLINK(1)" and level == direct and project_name == project.name
     assert customer == "刘先生 138****6621" and float(amount) == 1234.56 and status == payable
     assert FULL not in str(rows)
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == [batch.number]  # no payees for the channel
+
+
+def test_finance_exports_the_payees_accounts_in_full_and_the_export_is_audited(client, project, channel, finance):
+    from yunlou.brokers.services.brokers import broker_bank_set
+    from yunlou.core.models import AuditLog
+
+    rules_make(project, number_mode="full")
+    broker = broker_make(project.organization, name="赵强")
+    broker_bank_set(broker=broker, bank_name="工商银行", bank_account="6222 0212 3456 7890 123")
+    entry = _payable(project, broker, amount=123_456)
+    _as(client, channel).post(reverse("brokers_staff:commissions"), {"entries": [entry.pk]})
+    batch = SettlementBatch.objects.get()
+    response = _as(client, finance).get(reverse("brokers_staff:batch_export", args=[batch.pk]))
+    book = load_workbook(io.BytesIO(response.content))
+    payees = [[cell.value for cell in row] for row in book.worksheets[1].iter_rows()]
+    assert payees[1][:3] == ["赵强", "工商银行", "6222021234567890123"] and float(payees[1][3]) == 1234.56
+    assert AuditLog.objects.filter(action="settlement.export", actor=finance.user).exists()
 
 
 # --- ageing ---
@@ -344,3 +362,52 @@ def test_a_consultant_claims_a_customer_from_the_pool(client, project, consultan
     client.post(reverse("brokers_staff:pool_claim", args=[customer.pk]))
     customer.refresh_from_db()
     assert customer.owner == consultant.user and customer.pooled_at is None
+
+
+def test_the_desk_shows_a_fresh_check_in_qr_that_opens_the_customers_check_in(client, project, desk):
+    import zxingcpp
+    from PIL import Image
+
+    from yunlou.brokers.services.visits import check_in_token_valid
+
+    _as(client, desk)
+    response = client.get(reverse("brokers_staff:desk_check_in_qr", args=[project.pk]))
+    assert response["Content-Type"] == "image/png" and response["Cache-Control"] == "no-store"
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+    path, _, query = code.text.partition("?")
+    assert path.endswith(f"/b/checkin/{project.pk}/") and query.startswith("t=")
+    from urllib.parse import parse_qs
+    assert check_in_token_valid(project_id=project.pk, token=parse_qs(query)["t"][0])
+    assert client.get(f"/b/checkin/{project.pk}/?{query}").status_code == 200
+
+
+def test_the_desk_looks_a_number_up_by_post_only(client, project, desk):
+    rules_make(project, number_mode="full", at=timezone.now() - datetime.timedelta(days=1))
+    broker = broker_make(project.organization)
+    _report(project, broker)
+    _as(client, desk)
+    page = client.get(reverse("brokers_staff:desk", args=[project.pk]), {"phone": FULL}).content.decode()
+    assert 'data-testid="candidates"' not in page  # a number in an address would sit in logs and history
+
+
+def test_finance_records_a_loan_paid_out_and_the_deal_commission_becomes_payable(client, project, building, channel,
+                                                                                 finance):
+    from yunlou.brokers.models import CommissionEntry
+    from yunlou.brokers.services.commissions import referral_order_signed, referral_order_subscribed
+    from yunlou.brokers.services.visits import referral_visit_confirm
+    from yunlou.brokers.tests.factories import order_make
+
+    rules_make(project, number_mode="full", payable_on="loan", upline_mode="none")
+    referral = _report(project, broker_make(project.organization))
+    referral_visit_confirm(staff=_staff("receptionist", project), referral_id=referral.pk)
+    order = order_make(project, building.units.first(), phone=FULL, status="signed")
+    referral_order_subscribed(order)
+    referral_order_signed(order)
+    assert CommissionEntry.objects.get().status == "pending"
+    url = reverse("brokers_staff:loan_disbursed", args=[order.pk])
+    assert _as(client, channel).post(url).status_code == 403
+    page = _as(client, finance).get(reverse("brokers_staff:batches")).content.decode()
+    assert 'data-testid="awaiting-loan"' in page and order.unit.code in page
+    assert client.post(url).status_code == 302
+    assert CommissionEntry.objects.get().status == "payable"
+    assert client.post(url).status_code == 404  # nothing waits any more

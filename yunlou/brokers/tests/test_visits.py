@@ -1,6 +1,8 @@
 """带看确认 at the desk, walk-ins, self check-in, the end of protection and the public pool (公海)."""
 
 import datetime
+import time
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -9,6 +11,7 @@ from yunlou.brokers.models import Referral, ReferralStatus, RejectReason
 from yunlou.brokers.services.referrals import broker_reject_message, referrals_expire
 from yunlou.brokers.services.visits import (
     POOL_CLAIMS_PER_DAY,
+    check_in_token,
     pool_claim,
     referral_check_in,
     referral_find,
@@ -16,6 +19,7 @@ from yunlou.brokers.services.visits import (
     visit_register,
 )
 from yunlou.brokers.tests.factories import broker_make, customer_make, report, rules_make, staff_make
+from yunlou.catalogue.tests.factories import ProjectFactory
 from yunlou.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from yunlou.crm.models import Customer, CustomerSource, Visit, VisitSource
 
@@ -172,17 +176,35 @@ def test_the_customer_checks_in_himself_when_exactly_one_report_awaits_him(proje
     rules_make(project, number_mode="m34", lead_minutes=30)
     reported_at = timezone.now() - datetime.timedelta(hours=1)
     referral = report(zhao, project, MASK, now=reported_at)
-    assert referral_check_in(project_id=project.pk, phone="13912346621") is None
-    assert referral_check_in(project_id=project.pk, phone=PHONE, now=reported_at + minutes(10)) is None
-    visited = referral_check_in(project_id=project.pk, phone=PHONE)
+    assert referral_check_in(project_id=project.pk, token=office_qr(project), phone="13912346621") is None
+    assert referral_check_in(project_id=project.pk, token=office_qr(project), phone=PHONE,
+                             now=reported_at + minutes(10)) is None
+    visited = referral_check_in(project_id=project.pk, token=office_qr(project), phone=PHONE)
     assert visited.pk == referral.pk and visited.status == ReferralStatus.VISITED
     assert Visit.objects.get(customer=visited.customer).source == VisitSource.CHECK_IN
-    assert referral_check_in(project_id=project.pk, phone=PHONE) is None
+    assert referral_check_in(project_id=project.pk, token=office_qr(project), phone=PHONE) is None
+
+
+def test_a_check_in_needs_the_office_qr_of_this_project_and_of_the_last_minutes(project, zhao):
+    rules_make(project, number_mode="m34", lead_minutes=0)
+    referral = report(zhao, project, MASK, now=timezone.now() - datetime.timedelta(hours=1))
+    other = ProjectFactory(organization=project.organization, name="别的项目")
+    with mock.patch("time.time", return_value=time.time() - 16 * 60):  # a photo of the QR, sent home
+        stale = office_qr(project)
+    for token in ("", "forged", office_qr(other), stale):
+        with pytest.raises(ValidationFailed) as refused:
+            referral_check_in(project_id=project.pk, token=token, phone=PHONE)
+        assert refused.value.field == "token"
+    assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.REPORTED
+
+
+def office_qr(project) -> str:
+    return check_in_token(project_id=project.pk)
 
 
 def test_check_in_leaves_the_choice_to_the_desk_when_several_reports_await_him(project, zhao):
     rules_make(project, number_mode="m34", visit_is_king=True)
     report(zhao, project, MASK)
     report(broker_make(project.organization), project, MASK)
-    assert referral_check_in(project_id=project.pk, phone=PHONE) is None
+    assert referral_check_in(project_id=project.pk, token=office_qr(project), phone=PHONE) is None
     assert not Referral.objects.filter(status=ReferralStatus.VISITED).exists()

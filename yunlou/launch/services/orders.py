@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yunlou.brokers.services.commissions import referral_order_subscribed
+from yunlou.brokers.services.commissions import commissions_collection_check, referral_order_subscribed
 from yunlou.catalogue.models import Unit, UnitStatus
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, NotFound, ValidationFailed
@@ -149,6 +149,7 @@ def order_deposit_received(payment) -> None:
     order.deposit_paid_at = now
     Order.objects.filter(pk=order.pk).update(deposit_paid_at=now)
     _subscribe_if_complete(order, now=now)
+    commissions_collection_check(order)  # a broker's commission that waits for money collected
 
 
 def pledge_payment_received(payment) -> None:

@@ -23,7 +23,7 @@ from yunlou.core.audit import audit_record
 from yunlou.core.crypto import blind_index
 from yunlou.core.errors import Conflict, ImportRejected, NotFound, ValidationFailed
 from yunlou.core.id_numbers import normalize_id_number
-from yunlou.core.phone import normalize_phone
+from yunlou.core.phone import masked_keys, normalize_phone
 from yunlou.core.text import strip_controls
 from yunlou.launch.models import ACTIVE_ORDER_STATUSES, Order, Pledge, PledgeSource, PledgeStatus
 from yunlou.launch.services.launches import _manageable
@@ -81,6 +81,7 @@ def _prepared(project: Project, *, name: Any, phone: Any, id_number: Any, amount
                     id_number=normalize_id_number(str(id_number or ""), field=f"{prefix}id_number"),
                     amount=_clean_amount(amount, f"{prefix}amount"), source=source)
     pledge.phone_hash = blind_index(pledge.phone)
+    pledge.phone_key_34, pledge.phone_key_43 = masked_keys(pledge.phone)  # bulk_create does not call save()
     pledge.id_number_hash = blind_index(pledge.id_number, purpose="id_number")
     if pledge.phone_hash in staff_phones:
         raise ValidationFailed(_("Staff of the developer cannot pledge for its launches."), field=f"{prefix}phone",
