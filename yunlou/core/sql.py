@@ -2,9 +2,10 @@
 statements PostgreSQL prepares once per connection, and the conversions raw rows need."""
 
 import datetime
+from functools import lru_cache
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.dateparse import parse_datetime
 
 
@@ -52,13 +53,16 @@ def moment(value) -> datetime.datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
 
 
-def insert_columns(instance) -> tuple[list[str], list]:
-    """The columns and parameters the ORM's INSERT of `instance` would send (defaults, auto fields, encryption
-    and adaptation applied by each field, as `Model.save` does), for writing it inside a larger statement."""
-    columns, params = [], []
-    for field in type(instance)._meta.concrete_fields:
-        if field.primary_key and getattr(instance, field.attname) is None:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        params.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
-    return columns, params
+@lru_cache(maxsize=32)
+def _new_row_shape(model, vendor: str) -> tuple[tuple, tuple[str, ...]]:
+    fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
+    return fields, tuple(connection.ops.quote_name(field.column) for field in fields)
+
+
+def insert_columns(instance) -> tuple[tuple[str, ...], list]:
+    """The columns and parameters the ORM's INSERT of a new `instance` (its id from the database) would send —
+    defaults, auto fields, encryption and adaptation applied by each field, as `Model.save` does — for writing
+    it inside a larger statement."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each attribute of the proxy is a lookup
+    fields, columns = _new_row_shape(type(instance), db.vendor)
+    return columns, [field.get_db_prep_save(field.pre_save(instance, True), db) for field in fields]

@@ -188,7 +188,8 @@ def referral_order_refunded(order) -> list[CommissionEntry]:
 
     now = timezone.now()
     clawbacks = []
-    list(SettlementBatch.objects.select_for_update().filter(entries__order=order).order_by("pk").distinct())
+    batch_ids = set(CommissionEntry.objects.filter(order=order, batch__isnull=False).values_list("batch_id", flat=True))
+    list(SettlementBatch.objects.select_for_update().filter(pk__in=batch_ids).order_by("pk"))
     entries = list(CommissionEntry.objects.select_for_update().filter(order=order, kind=EntryKind.COMMISSION)
                    .order_by("pk"))
     batches = set()

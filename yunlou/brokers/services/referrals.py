@@ -220,7 +220,7 @@ def _report(*, user, context, customer_name: str, phone: str, intended_visit_at,
     if _number_key(number) != locked_key:  # typed oddly enough to read differently: lock what it is
         _locks(project_id=project.pk, number=number)
     check = report_check(project_id=project.pk, broker_id=broker.pk, number=number, now=now,
-                         day_start=local_day_start(now))
+                         day_start=local_day_start(now), count_today=bool(rules.daily_cap))
     if rules.daily_cap and check.today >= rules.daily_cap:
         raise RateLimited(_("You have made today's %(count)d reports for this project; please report "
                             "again tomorrow.") % {"count": rules.daily_cap}, code="daily_cap")
