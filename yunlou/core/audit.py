@@ -43,21 +43,9 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
 
 
-def audit_record(
-    *,
-    action: str,
-    target: models.Model,
-    actor=None,
-    project=None,
-    organization=None,
-    changes: dict[str, Any] | None = None,
-    note: str = "",
-    request: HttpRequest | None = None,
-) -> AuditLog:
-    """Record a change. `project` scopes the entry (staff read only their projects' entries) and implies
-    the organisation; organisation-wide actions pass `organization` alone."""
-    entry = audit_entry(action=action, target=target, actor=actor, project=project, organization=organization,
-                        changes=changes, note=note, request=request)
+def audit_record(**details) -> AuditLog:
+    """Record a change (`audit_entry`'s arguments), in the caller's transaction."""
+    entry = audit_entry(**details)
     entry.save(force_insert=True)
     return entry
 
@@ -73,7 +61,9 @@ def audit_entry(
     note: str = "",
     request: HttpRequest | None = None,
 ) -> AuditLog:
-    """The entry `audit_record` writes, unsaved (for a caller that writes it in one statement with its target)."""
+    """An audit entry, unsaved: `audit_record` saves it; a hot path may write it in one statement with its
+    target. `project` scopes the entry (staff read only their projects' entries) and implies the organisation;
+    organisation-wide actions pass `organization` alone."""
     return AuditLog(
         organization_id=project.organization_id if project is not None else getattr(organization, "pk", None),
         project=project,
