@@ -272,7 +272,7 @@ def run_pass(*, mode: str, phones: list[str], world: dict, profile: bool, thread
     if profiler:
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(45)
         log(out.getvalue())
     return {"mode": str(mode), "threads": threads, "reports": len(typed), "rejected": counts["rejected"],
             "seconds": round(elapsed, 2), "reports_per_s": round(len(typed) / elapsed, 1),

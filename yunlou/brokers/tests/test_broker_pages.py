@@ -214,3 +214,8 @@ def test_the_demo_broker_has_a_reported_and_a_visited_report_and_an_invite(clien
     assert sorted(zhao.referrals.values_list("status", flat=True)) == ["reported", "visited"]
     assert seed_demo(with_media=False) == logins  # idempotent
     assert Broker.objects.filter(real_name="赵师傅").count() == 1 and zhao.referrals.count() == 2
+
+
+def test_an_active_broker_finds_his_posters_from_the_home_page(zhao, project):
+    page = as_broker(zhao).get("/b/").content.decode()
+    assert 'data-testid="posters"' in page and f"/promo/{project.pk}/" in page
