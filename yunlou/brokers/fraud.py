@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy
 from yunlou.accounts.models import Membership
 from yunlou.accounts.staff import Staff
 from yunlou.brokers.models import Broker, Referral, ReferralStatus, RejectReason
-from yunlou.brokers.phones import NumberMode, matches
-from yunlou.brokers.services.visits import referral_number
+from yunlou.brokers.phones import NumberMode, matches, referral_number
 from yunlou.core.errors import ValidationFailed
 from yunlou.crm.models import CustomerVisitor
 

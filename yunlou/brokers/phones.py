@@ -139,3 +139,10 @@ def matches(number: ReportedNumber, full: str) -> bool:
     if number.mode == NumberMode.MASKED_34:
         return number.key_34 == other.key_34
     return number.key_43 == other.key_43
+
+
+def referral_number(referral) -> ReportedNumber:
+    """A stored report's number, as it was reported (its form and keys)."""
+    return ReportedNumber(mode=referral.number_mode, shown=referral.phone_shown, full=referral.phone,
+                          key_full=referral.key_full, key_34=referral.key_34, key_43=referral.key_43,
+                          key_33=referral.key_33)

@@ -106,11 +106,6 @@ def _number_key(number: ReportedNumber) -> int:
     return _key_int(number.key_33)
 
 
-def _number_lock(project_id: int, number: ReportedNumber) -> None:
-    """Serialise every report and visit that may be this person in this project (see the module's docstring)."""
-    _locks(project_id=project_id, number=number)
-
-
 def _clean_name(raw: str) -> str:
     name = " ".join(strip_controls(raw or "").split())
     if not name:
@@ -146,10 +141,10 @@ def _judge(*, broker_id: int, project_id: int, rules: ReferralRules, number: Rep
     return ""
 
 
-def _locks(*, project_id: int, number: ReportedNumber) -> None:
-    """The number's lock. A report takes the reporting person's lock (his reports of a day are counted one at a
-    time) and then the number's, in one statement; a visit takes only the number's: no two transactions can wait
-    on each other in a circle."""
+def number_lock(project_id: int, number: ReportedNumber) -> None:
+    """Serialise every report and visit that may be this person in this project. A report takes the reporting
+    person's lock (his reports of a day are counted one at a time) and then the number's, in one statement; a
+    visit takes only the number's: no two transactions can wait on each other in a circle."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [project_id, _number_key(number)])
@@ -218,7 +213,7 @@ def _report(*, user, context, customer_name: str, phone: str, intended_visit_at,
                                    % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
                                    field="intended_visit_at", code="visit_window")
     if _number_key(number) != locked_key:  # typed oddly enough to read differently: lock what it is
-        _locks(project_id=project.pk, number=number)
+        number_lock(project.pk, number)
     check = report_check(project_id=project.pk, broker_id=broker.pk, number=number, now=now,
                          day_start=local_day_start(now), count_today=bool(rules.daily_cap))
     if rules.daily_cap and check.today >= rules.daily_cap:

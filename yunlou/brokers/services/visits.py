@@ -21,9 +21,9 @@ from yunlou.accounts.models import User
 from yunlou.accounts.permissions import CONFIRM_VISITS, USE_WORKBENCH
 from yunlou.accounts.staff import Staff
 from yunlou.brokers.models import CLAIMING_STATUSES, Referral, ReferralStatus, RejectReason
-from yunlou.brokers.phones import full_number, matches, same_person_q
+from yunlou.brokers.phones import full_number, matches, referral_number, same_person_q
 from yunlou.brokers.services.commissions import commissions_for_visit
-from yunlou.brokers.services.referrals import _number_lock, lapsed_q, referrals_expire
+from yunlou.brokers.services.referrals import lapsed_q, number_lock, referrals_expire
 from yunlou.catalogue.models import Project
 from yunlou.core.audit import audit_record
 from yunlou.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
@@ -100,7 +100,7 @@ def referral_visit_confirm(*, staff: Staff, referral_id: int, phone: str = "", c
     at_the_door = now < referral.reported_at + datetime.timedelta(minutes=rules.lead_minutes)
     with transaction.atomic():
         number = full_number(phone)
-        _number_lock(referral.project_id, number)
+        number_lock(referral.project_id, number)
         referral = Referral.objects.select_for_update().select_related("project", "rules", "broker").get(pk=referral.pk)
         if referral.status == ReferralStatus.REPORTED and Referral.objects.filter(pk=referral.pk).filter(
                 lapsed_q(now)).exists():
@@ -132,13 +132,6 @@ def referral_visit_confirm(*, staff: Staff, referral_id: int, phone: str = "", c
         raise raise_later  # after the commit: the expiry or the refusal stays recorded
     referral.refresh_from_db()
     return referral
-
-
-def referral_number(referral: Referral):
-    from yunlou.brokers.phones import ReportedNumber
-    return ReportedNumber(mode=referral.number_mode, shown=referral.phone_shown, full=referral.phone,
-                          key_full=referral.key_full, key_34=referral.key_34, key_43=referral.key_43,
-                          key_33=referral.key_33)
 
 
 def _visit_record(*, referral: Referral, staff_user: User | None, phone: str, name: str, now, source: str,
@@ -186,7 +179,7 @@ def visit_register(*, staff: Staff, project_id: int, customer_name: str, phone: 
     if not name:
         raise ValidationFailed(_("Enter the customer's name."), field="customer_name")
     with transaction.atomic():
-        _number_lock(project.pk, full_number(phone))
+        number_lock(project.pk, full_number(phone))
         customer, first = _customer_for_visit(project=project, name=name, phone=phone, now=now,
                                               source=CustomerSource.WALK_IN)
         visit = Visit.objects.create(project=project, customer=customer, source=VisitSource.WALK_IN,
@@ -229,7 +222,7 @@ def referral_check_in(*, project_id: int, phone: str, token: str,
     phone = normalize_phone(phone)
     number = full_number(phone)
     with transaction.atomic():
-        _number_lock(project.pk, number)
+        number_lock(project.pk, number)
         pending = Referral.objects.filter(project=project, status__in=CLAIMING_STATUSES)
         referrals_expire(now=now, among=pending.filter(key_33=number.key_33))
         waiting = list(pending.filter(status=ReferralStatus.REPORTED).filter(same_person_q(number))

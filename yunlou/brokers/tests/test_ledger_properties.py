@@ -229,8 +229,7 @@ def step(world: World, model: Model, action: tuple) -> None:
 
 
 def _may_be(referral: Referral, phone: str) -> bool:
-    from yunlou.brokers.phones import matches
-    from yunlou.brokers.services.visits import referral_number
+    from yunlou.brokers.phones import matches, referral_number
 
     return matches(referral_number(referral), phone)
 
