@@ -8,6 +8,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from yunlou.core.models import AuditLog
+from yunlou.core.sql import instance_new
 
 # What each action code means to a person reading the log, and how to name the values it records.
 # Apps register their actions in AppConfig.ready().
@@ -64,7 +65,8 @@ def audit_entry(
     """An audit entry, unsaved: `audit_record` saves it; a hot path may write it in one statement with its
     target. `project` scopes the entry (staff read only their projects' entries) and implies the organisation;
     organisation-wide actions pass `organization` alone."""
-    return AuditLog(
+    return instance_new(
+        AuditLog,
         organization_id=project.organization_id if project is not None else getattr(organization, "pk", None),
         project=project,
         actor=actor if actor is not None and actor.is_authenticated else None,

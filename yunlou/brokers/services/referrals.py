@@ -47,6 +47,7 @@ from yunlou.brokers.report_reads import ReportCheck, report_check, report_contex
 from yunlou.core.audit import audit_entry, audit_record
 from yunlou.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from yunlou.core.phone import masked_key
+from yunlou.core.sql import instance_new
 from yunlou.core.text import strip_controls
 from yunlou.crm.models import Customer
 
@@ -222,8 +223,8 @@ def _report(*, user, context, customer_name: str, phone: str, intended_visit_at,
     if check.lapsed_claims:  # their time is up: mark them, so that the unique index sees them gone
         referrals_expire(now=now, among=Referral.objects.filter(project=project, key_33=number.key_33))
     reason = _judge(broker_id=broker.pk, project_id=project.pk, rules=rules, number=number, check=check)
-    referral = Referral(
-        organization_id=project.organization_id, project=project, broker=broker, rules=rules,
+    referral = instance_new(
+        Referral, organization_id=project.organization_id, project=project, broker=broker, rules=rules,
         customer_name=name, number_mode=number.mode, phone_shown=number.shown if not number.full else "",
         phone=number.full, identity_key=number.identity_key, key_full=number.key_full, key_34=number.key_34,
         key_43=number.key_43, key_33=number.key_33, is_exclusive=not rules.visit_is_king,
