@@ -142,6 +142,17 @@ def test_the_deal_period_also_ends_protection(project, zhao, desk):
     assert referrals_expire(now=reported_at + datetime.timedelta(days=20)) == 1
 
 
+def test_a_visited_claim_without_a_deal_period_is_still_the_brokers_own_while_protected(project, zhao, desk):
+    """No deal period (deal_days 0): the claim's deal deadline is unset, and an unset deadline never lapses —
+    reporting the person again is the broker's own repeat, not somebody else's protection."""
+    rules_make(project, number_mode="full", protection_days=30, deal_days=0)
+    referral = report(zhao, project, PHONE)
+    visited = referral_visit_confirm(staff=desk, referral_id=referral.pk)
+    assert visited.deal_deadline is None
+    again = report(zhao, project, PHONE)
+    assert (again.status, again.reject_reason) == (ReferralStatus.REJECTED, RejectReason.OWN_REPEAT)
+
+
 def test_pool_claims_are_capped_per_consultant_per_day(project, consultant, second_consultant):
     now = timezone.now()
     pooled = [customer_make(project, f"1380000{i:04d}", pooled_at=now) for i in range(POOL_CLAIMS_PER_DAY + 1)]
