@@ -255,6 +255,9 @@ class Referral(models.Model):
                               related_name="referrals")
     ended_at = models.DateTimeField(null=True, blank=True)
     device_id = models.UUIDField(null=True, blank=True)  # the reporting browser's first-party visitor id
+    # Made for the broker when a visitor who came by his share link left his own number (SMS-proved): the number
+    # is kept in full for the desk, and the broker, who never had it, sees its mask.
+    via_link = models.BooleanField(_("through the share link"), default=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:

@@ -13,11 +13,11 @@ from yunlou.catalogue.services.price_list import MAX_PRICE_FEN
 from yunlou.core.audit import client_ip
 from yunlou.core.errors import ValidationFailed
 from yunlou.core.schemas import ErrorOut, FreeText, Id, Identifier, require_json
-from yunlou.crm.services import consultation_submit
 from yunlou.crm.services.consultations import NAME_MAX, QUESTION_MAX, ConsultationInput
 from yunlou.showroom import selectors
 from yunlou.showroom.middleware import visitor_token
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
+from yunlou.showroom.services import consultation_file
 from yunlou.showroom.visit import visit_for
 
 router = Router(tags=["showroom"])
@@ -79,12 +79,16 @@ class ConsultationIn(Schema):
     question: FreeText = Field("", max_length=QUESTION_MAX)
     preferred_visit_at: datetime | None = None
     unit_id: Id | None = None
+    share_code: Identifier = Field("", max_length=12, description=(
+        "the share code the mini program was opened with: a broker's reports the visitor for him (全民经纪)"))
 
 
 class ConsultationOut(Schema):
     id: int
     consultant: str | None
     preferred_visit_at: datetime | None
+    visit_code: str | None = Field(description="when a broker's link reported the visitor: the code to show at "
+                                               "the sales office's desk")
 
 
 @router.post("/projects/{project_id}/consultations",
@@ -96,13 +100,15 @@ def consultation_create(request: HttpRequest, project_id: Id, body: Consultation
     if body.preferred_visit_at is not None and body.preferred_visit_at.tzinfo is None:
         raise ValidationFailed(_("Give the visit time with its time zone, e.g. 2026-12-05T10:00:00+08:00."),
                                field="preferred_visit_at")
-    consultation = consultation_submit(
-        project=project, data=ConsultationInput(**body.dict()), visitor_id=request.visitor_id, ip=client_ip(request),
-        offered_consultant=visit_for(request, project).consultant,
-    )
+    fields = body.dict()
+    share_code = fields.pop("share_code")
+    consultation, referral = consultation_file(
+        project=project, data=ConsultationInput(**fields), visitor_id=request.visitor_id, ip=client_ip(request),
+        offered_consultant=visit_for(request, project).consultant, link=share_code)
     consultant = consultation.consultant
     return Status(201, {"id": consultation.pk, "consultant": str(consultant) if consultant else None,
-                        "preferred_visit_at": consultation.preferred_visit_at})
+                        "preferred_visit_at": consultation.preferred_visit_at,
+                        "visit_code": referral.visit_code if referral is not None else None})
 
 
 class MortgageQuery(Schema):

@@ -1,7 +1,14 @@
+import uuid
+
 from django.db import IntegrityError, transaction
 
 from yunlou.accounts.models import User
+from yunlou.brokers.models import Referral
+from yunlou.brokers.services.referrals import link_report
 from yunlou.catalogue.models import Project
+from yunlou.crm.models import Consultation
+from yunlou.crm.services import consultation_submit
+from yunlou.crm.services.consultations import ConsultationInput
 from yunlou.showroom.models import ShareCode
 
 
@@ -15,3 +22,16 @@ def share_code_for(*, owner: User, project: Project) -> ShareCode:
             return ShareCode.objects.create(owner=owner, project=project)
     except IntegrityError:  # created by a parallel request a moment ago
         return ShareCode.objects.get(owner=owner, project=project)
+
+
+def consultation_file(*, project: Project, data: ConsultationInput, visitor_id: uuid.UUID | None, ip: str | None,
+                      offered_consultant: User | None, link: str = "") -> tuple[Consultation, Referral | None]:
+    """购房咨询 (crm's `consultation_submit`); when the visitor came by a broker's share link (`link`, its code),
+    also the broker's report of him (全民经纪). One transaction: the report is judged before the consultation
+    makes him the project's customer, and goes with it when the SMS code is wrong."""
+    with transaction.atomic():
+        referral = link_report(project=project, share_code=link, customer_name=data.name,
+                               phone=data.phone) if link else None
+        consultation = consultation_submit(project=project, data=data, visitor_id=visitor_id, ip=ip,
+                                           offered_consultant=offered_consultant)
+    return consultation, referral

@@ -21,15 +21,15 @@ from yunlou.core.errors import DomainError
 from yunlou.core.money import fen_to_yuan, yuan_to_fen
 from yunlou.core.parsing import positive_int
 from yunlou.core.urls import public_url
-from yunlou.crm.services import consultation_submit, project_consultants
+from yunlou.crm.services import project_consultants
 from yunlou.crm.services.consultations import ConsultationInput
 from yunlou.showroom import selectors
 from yunlou.showroom.forms import ConsultationForm, MortgageForm, PhoneCodeForm, ShowroomSearchForm
 from yunlou.showroom.location import map_links
 from yunlou.showroom.mortgage import LoanKind, MortgageInputError, RepaymentMethod, mortgage_plan
 from yunlou.showroom.page_cache import consultant_card, shared_page, visit_beacon
-from yunlou.showroom.services import share_code_for
-from yunlou.showroom.visit import visit_for, visit_memo_forget
+from yunlou.showroom.services import consultation_file, share_code_for
+from yunlou.showroom.visit import link_code, link_code_forget, visit_for, visit_memo_forget
 
 
 def status_legend(counts: dict[str, int] | None = None) -> list[dict]:
@@ -269,17 +269,17 @@ def phone_code(request, project_id: int):
 def consultation(request, project_id: int):
     project = selectors.showroom_project(project_id=project_id)
     form = ConsultationForm(request.POST)
-    consultation = None
+    consultation = referral = None
     if form.is_valid():
         data = form.cleaned_data
         try:
-            consultation = consultation_submit(
+            consultation, referral = consultation_file(
                 project=project,
                 data=ConsultationInput(name=data["name"], phone=data["phone"], code=data["code"],
                                        question=data["question"], preferred_visit_at=data["preferred_visit_at"],
                                        unit_id=data["unit"]),
                 visitor_id=request.visitor_id, ip=client_ip(request),
-                offered_consultant=visit_for(request, project).consultant,
+                offered_consultant=visit_for(request, project).consultant, link=link_code(request, project),
             )
         except DomainError as exc:
             for problem in exc.details if isinstance(exc.details, list) else [{"field": exc.field,
@@ -289,7 +289,9 @@ def consultation(request, project_id: int):
     status = 201 if consultation else 422
     if consultation:
         visit_memo_forget(request, project)  # the browser is a customer's now: its binding is the customer's
-    context = {"consultation_form": form, "consultation": consultation}
+        link_code_forget(request, project)  # the link has brought its one customer
+    context = {"consultation_form": form, "consultation": consultation,
+               "visit_code": referral.visit_code if referral is not None else None}
     if request.headers.get("HX-Request"):
         return render(request, "showroom/_consultation.html", {"project": project, **context}, status=status)
     return _page(request, "showroom/consultation.html", project, context, status=status)

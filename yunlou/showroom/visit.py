@@ -45,6 +45,10 @@ MEMO_COOKIE = "yl_b{}"
 MEMO_SECONDS = 600
 PENDING_COOKIE = "yl_p{}"
 PENDING_SECONDS = 1800
+# A link that binds no consultant (a broker's, 全民经纪): kept so that a number the visitor leaves later is
+# reported for its owner (brokers.services.referrals.link_report). The first such link stands.
+LINK_COOKIE = "yl_l{}"
+LINK_SECONDS = 30 * 86_400
 # New bindings a network may make in an hour: a sales office's wifi sees dozens of buyers, a script thousands.
 BINDINGS_PER_IP_PER_HOUR = 60
 _UNKNOWN = object()
@@ -74,9 +78,8 @@ def share_cache_key(project_id: int, code: str) -> str:
 _share_codes_here = local_copies(seconds=SHARE_CODE_CACHE_SECONDS)
 
 
-def _share_owner(code: str, project: Project) -> tuple[int | None, int | None]:
-    """The share code's id and its owner's, if the owner is a current consultant of the project (a stale
-    poster from someone who left binds no one). Codes never change hands, so the lookup is cached."""
+def _share_owner_row(code: str, project: Project) -> tuple[int, int]:
+    """The share code's id and its owner's ((0, 0) for no such code). Codes never change hands: cached."""
     key = share_cache_key(project.pk, code)
 
     def shared() -> tuple[int, int]:
@@ -87,10 +90,22 @@ def _share_owner(code: str, project: Project) -> tuple[int | None, int | None]:
             cache.set(key, found, SHARE_CODE_CACHE_SECONDS)
         return found
 
-    share_id, owner_id = _share_codes_here.get(key, shared)
+    return _share_codes_here.get(key, shared)
+
+
+def _share_owner(code: str, project: Project) -> tuple[int | None, int | None]:
+    """The share code's id and its owner's, if the owner is a current consultant of the project (a stale
+    poster from someone who left binds no one)."""
+    share_id, owner_id = _share_owner_row(code, project)
     if not share_id or owner_id not in project_consultant_ids(project=project):
         return None, None
     return share_id, owner_id
+
+
+def _share_code_exists(code: str, project: Project) -> bool:
+    """Whether the code is anyone's share code for the project (cached as `_share_owner`'s look-up is)."""
+    share_id, _owner_id = _share_owner_row(code, project)
+    return bool(share_id)
 
 
 def visit_for(request: HttpRequest, project: Project) -> Visit:
@@ -111,6 +126,8 @@ def visit_for(request: HttpRequest, project: Project) -> Visit:
             _memo_write(request, project, held)
     code = request.GET.get("s", "")
     share_id, owner_id = _share_owner(code, project) if code else _pending_share(request, project)
+    if code and share_id is None and not link_code(request, project) and _share_code_exists(code, project):
+        request.showroom_cookies[LINK_COOKIE.format(project.pk)] = (code[:12], LINK_SECONDS)
     # Someone already holds the visitor (first link wins); their own link again renews, now and then.
     if owner_id is not None and (held is None or (held.consultant_id == owner_id and binding_renewal_due(
             expires_at=held.expires_at))):
@@ -145,6 +162,16 @@ def _pending_share(request: HttpRequest, project: Project) -> tuple[int | None, 
             project=project):
         return None, None
     return int(share_id), int(owner_id)
+
+
+def link_code(request: HttpRequest, project: Project) -> str:
+    """The share code of the link (not a consultant's) this browser first came by, or ""."""
+    return _signed_cookie(request, LINK_COOKIE.format(project.pk), max_age=LINK_SECONDS) or ""
+
+
+def link_code_forget(request: HttpRequest, project: Project) -> None:
+    if LINK_COOKIE.format(project.pk) in request.COOKIES:
+        request.showroom_cookies[LINK_COOKIE.format(project.pk)] = None
 
 
 def _pending_share_write(request: HttpRequest, project: Project, share_id: int, owner_id: int) -> None:

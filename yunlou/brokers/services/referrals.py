@@ -32,6 +32,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yunlou.accounts.models import User
 from yunlou.brokers.models import (
     Broker,
     BrokerStatus,
@@ -42,11 +43,12 @@ from yunlou.brokers.models import (
     VisitWindow,
     new_code,
 )
-from yunlou.brokers.phones import ReportedNumber, reported_number
+from yunlou.brokers.phones import NumberMode, ReportedNumber, reported_number
 from yunlou.brokers.report_reads import ReportCheck, report_check, report_context, report_insert
+from yunlou.catalogue.models import Project
 from yunlou.core.audit import audit_entry, audit_record
-from yunlou.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
-from yunlou.core.phone import masked_key
+from yunlou.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, ValidationFailed
+from yunlou.core.phone import mask_phone, masked_key
 from yunlou.core.sql import instance_new
 from yunlou.core.text import strip_controls
 from yunlou.crm.models import Customer
@@ -153,8 +155,11 @@ def number_lock(project_id: int, number: ReportedNumber) -> None:
 
 def referral_create(*, user, project_id: int, customer_name: str, phone: str,
                     intended_visit_at: datetime.datetime | None = None, device_id: uuid.UUID | None = None,
-                    ip: str | None = None, now: datetime.datetime | None = None) -> Referral:
+                    ip: str | None = None, now: datetime.datetime | None = None, via_link: bool = False
+                    ) -> Referral:
     """报备. Returns the report: `reported` with its visit code, or `rejected` with its reason.
+
+    `via_link`: the customer himself left the number, in full, through the broker's share link (`link_report`).
 
     Two reads (`report_reads`), the insert and its audit row: the rest of the rules is Python on what they read.
     """
@@ -170,7 +175,7 @@ def referral_create(*, user, project_id: int, customer_name: str, phone: str,
         context = report_context(user_id=user.pk, project_id=project_id, now=now, locks=locks)
         return _report(user=user, context=context, customer_name=customer_name, phone=phone,
                        intended_visit_at=intended_visit_at, device_id=device_id, ip=ip, now=now,
-                       locked_key=number_key)
+                       locked_key=number_key, via_link=via_link)
 
 
 def _lock_key_of(raw: str) -> int | None:
@@ -187,7 +192,7 @@ def _lock_key_of(raw: str) -> int | None:
 
 
 def _report(*, user, context, customer_name: str, phone: str, intended_visit_at, device_id, ip, now,
-            locked_key: int | None) -> Referral:
+            locked_key: int | None, via_link: bool) -> Referral:
     if context.project is None:
         raise NotFound(_("No such project."), field="project")
     project, broker, rules = context.project, context.broker, context.rules
@@ -199,7 +204,7 @@ def _report(*, user, context, customer_name: str, phone: str, intended_visit_at,
     if rules is None or not rules.is_open:
         raise Conflict(_("This project is not taking reports."), field="project", code="reports_closed")
     name = _clean_name(customer_name)
-    number = reported_number(phone, mode=rules.number_mode)
+    number = reported_number(phone, mode=NumberMode.FULL if via_link else rules.number_mode)
     deadline = visit_deadline_for(rules, now)
     if intended_visit_at is not None:
         earliest = now + datetime.timedelta(minutes=rules.lead_minutes)
@@ -217,7 +222,7 @@ def _report(*, user, context, customer_name: str, phone: str, intended_visit_at,
         number_lock(project.pk, number)
     check = report_check(project_id=project.pk, broker_id=broker.pk, number=number, now=now,
                          day_start=local_day_start(now), count_today=bool(rules.daily_cap))
-    if rules.daily_cap and check.today >= rules.daily_cap:
+    if rules.daily_cap and not via_link and check.today >= rules.daily_cap:  # the cap is against fishing
         raise RateLimited(_("You have made today's %(count)d reports for this project; please report "
                             "again tomorrow.") % {"count": rules.daily_cap}, code="daily_cap")
     if check.lapsed_claims:  # their time is up: mark them, so that the unique index sees them gone
@@ -225,7 +230,8 @@ def _report(*, user, context, customer_name: str, phone: str, intended_visit_at,
     reason = _judge(broker_id=broker.pk, project_id=project.pk, rules=rules, number=number, check=check)
     referral = instance_new(
         Referral, organization_id=project.organization_id, project=project, broker=broker, rules=rules,
-        customer_name=name, number_mode=number.mode, phone_shown=number.shown if not number.full else "",
+        customer_name=name, number_mode=number.mode,
+        phone_shown=mask_phone(number.full) if via_link else "" if number.full else number.shown, via_link=via_link,
         phone=number.full, identity_key=number.identity_key, key_full=number.key_full, key_34=number.key_34,
         key_43=number.key_43, key_33=number.key_33, is_exclusive=not rules.visit_is_king,
         intended_visit_at=intended_visit_at, reported_at=now, device_id=device_id, ip=ip,
@@ -264,8 +270,26 @@ def _save_or_refuse(referral: Referral, now: datetime.datetime) -> None:
 
 
 def referral_phone_display(referral: Referral) -> str:
-    """What the reporting broker sees of the number: all of it if he gave all of it, else his mask."""
-    return referral.phone or referral.phone_shown
+    """What the reporting broker sees of the number: all of it if he gave all of it, else his mask (and the
+    mask of a number the customer left through his link)."""
+    return referral.phone_shown if referral.via_link else referral.phone or referral.phone_shown
+
+
+def link_report(*, project: Project, share_code: str, customer_name: str, phone: str,
+                now: datetime.datetime | None = None) -> Referral | None:
+    """A visitor who came by a broker's share link leaves his own number (proved by its SMS code, in the
+    caller's transaction): the broker's report of him, judged like any report — a known customer or another's
+    claim refuses it — made in full, shown to the broker masked. None when the link is not an active broker's
+    of this project's organisation or he cannot report now (frozen, the project closed to reports)."""
+    owner = User.objects.filter(share_codes__code=share_code[:12], share_codes__project=project).first() \
+        if share_code else None
+    if owner is None:
+        return None
+    try:
+        return referral_create(user=owner, project_id=project.pk, customer_name=customer_name, phone=phone,
+                               now=now, via_link=True)
+    except DomainError:
+        return None
 
 
 def broker_reject_message(referral: Referral) -> str:
