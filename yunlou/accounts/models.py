@@ -93,3 +93,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+
+class LoginDevice(models.Model):
+    """A browser a person logged in from: its first-party visitor id (showroom.middleware), kept for the channel
+    manager's fraud flags — a broker's reports made from a browser a staff member logs in from."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_devices", verbose_name=_("user"))
+    visitor_id = models.UUIDField(_("device"))
+    first_seen_at = models.DateTimeField(_("first login"))
+    last_seen_at = models.DateTimeField(_("last login"))
+
+    class Meta:
+        verbose_name = _("login device")
+        verbose_name_plural = _("login devices")
+        constraints = [models.UniqueConstraint(fields=["user", "visitor_id"], name="one_row_per_user_device")]
+        indexes = [models.Index(fields=["visitor_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.visitor_id}"

@@ -3,7 +3,8 @@ the reason in words. A flag is a question, not a verdict: nothing here changes a
 
 - self-referral: the broker reported his own number, or reported from a browser the customer uses;
 - reports made after the customer's first visit (refused as `already_visited`: fishing for walk-ins);
-- a staff member's phone behind a broker account (staff booking their own walk-ins as channel customers);
+- a staff member's phone behind a broker account (staff booking their own walk-ins as channel customers), or
+  reports made from a browser a staff member logs in from (`accounts.LoginDevice`);
 - one device behind several brokers;
 - brokers whose reports almost never visit;
 - bursts of sequential or look-alike numbers (trying numbers until one sticks).
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yunlou.accounts.models import Membership
+from yunlou.accounts.models import LoginDevice, Membership
 from yunlou.accounts.staff import Staff
 from yunlou.brokers.models import Broker, Referral, ReferralStatus, RejectReason
 from yunlou.brokers.phones import NumberMode, matches, referral_number
@@ -36,6 +37,7 @@ class FlagKind:
     SELF_REFERRAL = "self_referral"
     AFTER_VISIT = "after_visit"
     STAFF_PHONE = "staff_phone"
+    STAFF_DEVICE = "staff_device"
     SHARED_DEVICE = "shared_device"
     RARE_VISITS = "rare_visits"
     BURST = "burst"
@@ -45,6 +47,7 @@ FLAG_LABELS = {
     FlagKind.SELF_REFERRAL: gettext_lazy("Self-referral"),
     FlagKind.AFTER_VISIT: gettext_lazy("Reported after the visit"),
     FlagKind.STAFF_PHONE: gettext_lazy("Staff phone behind a broker"),
+    FlagKind.STAFF_DEVICE: gettext_lazy("Staff device behind a broker"),
     FlagKind.SHARED_DEVICE: gettext_lazy("One device, several brokers"),
     FlagKind.RARE_VISITS: gettext_lazy("Reports almost never visit"),
     FlagKind.BURST: gettext_lazy("Burst of look-alike numbers"),
@@ -82,6 +85,7 @@ def fraud_flags(staff: Staff, *, now: datetime.datetime | None = None) -> list[F
     flags += _self_referrals(referrals)
     flags += _after_visit(referrals)
     flags += _staff_phones(staff)
+    flags += _staff_devices(staff, referrals)
     flags += _shared_devices(referrals)
     flags += _rare_visits(referrals)
     flags += _bursts(referrals)
@@ -145,6 +149,25 @@ def _staff_phones(staff: Staff) -> list[Flag]:
     return [Flag(broker, FlagKind.STAFF_PHONE, _(
         "The broker account's phone is the phone of staff member %(name)s.") % {
         "name": staff_hashes[broker.user.phone_hash] or _("(no name)")}) for broker in brokers]
+
+
+def _staff_devices(staff: Staff, referrals: list[Referral]) -> list[Flag]:
+    """Reports from a browser that a staff member of the organisation logs in from: one flag per broker and
+    staff member, naming the first such report and how many there were."""
+    devices = {referral.device_id for referral in referrals if referral.device_id}
+    staff_users = Membership.objects.filter(organization=staff.organization, is_active=True).values("user_id")
+    staff_of_device: dict = defaultdict(dict)
+    for seen in LoginDevice.objects.filter(visitor_id__in=devices, user__in=staff_users).select_related("user"):
+        staff_of_device[seen.visitor_id][seen.user_id] = seen.user
+    found: dict = {}  # (broker, staff member) → [first report, how many, the member]
+    for referral in referrals:
+        for member in staff_of_device.get(referral.device_id, {}).values():
+            found.setdefault((referral.broker_id, member.pk), [referral, 0, member])[1] += 1
+    return [Flag(first.broker, FlagKind.STAFF_DEVICE, _(
+        "%(count)d reports (the first, %(customer)s, on %(when)s) came from a device staff member %(name)s logs in "
+        "from.") % {"count": count, "customer": first.customer_name, "when": _when(first.reported_at),
+                    "name": member.display_name or member.username}, first.pk)
+        for first, count, member in found.values()]
 
 
 def _shared_devices(referrals: list[Referral]) -> list[Flag]:

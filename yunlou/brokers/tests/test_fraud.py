@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from yunlou.accounts.models import LoginDevice
 from yunlou.accounts.tests.factories import OrganizationFactory, make_staff
 from yunlou.brokers.fraud import FlagKind, fraud_flags
 from yunlou.brokers.models import Broker, BrokerStatus
@@ -15,6 +16,7 @@ from yunlou.brokers.services.visits import visit_register
 from yunlou.brokers.tests.factories import broker_make, rules_make
 from yunlou.catalogue.tests.factories import ProjectFactory
 from yunlou.crm.models import Customer, CustomerVisitor
+from yunlou.showroom.middleware import VISITOR_COOKIE, parse_visitor_id
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +197,44 @@ def test_flags_are_scoped_to_the_callers_organisation(project):
     elsewhere = ProjectFactory(organization=OrganizationFactory(name="别家"))
     stranger = make_staff(role="channel", organization=elsewhere.organization, projects=[elsewhere])
     assert fraud_flags(stranger) == []
+
+
+def _staff_login_from(client, member) -> uuid.UUID:
+    """The staff member logs in at the login page: the browser keeps a visitor id, recorded against him."""
+    response = client.post("/accounts/login/", {"username": member.user.username, "password": "secret-pass-123"})
+    assert response.status_code == 302
+    return parse_visitor_id(response.cookies[VISITOR_COOKIE].value)
+
+
+def test_logging_in_records_the_browser_and_gives_it_a_visitor_id(client, project, channel):
+    device = _staff_login_from(client, channel)
+    assert LoginDevice.objects.get(user=channel.user).visitor_id == device
+    later = type(client)()  # the same browser another day: its visitor id kept, the session long gone
+    later.cookies[VISITOR_COOKIE] = client.cookies[VISITOR_COOKIE].value
+    again = later.post("/accounts/login/", {"username": channel.user.username, "password": "secret-pass-123"})
+    assert again.status_code == 302 and VISITOR_COOKIE not in again.cookies  # the same row, renewed
+    [row] = LoginDevice.objects.filter(user=channel.user)
+    assert row.last_seen_at > row.first_seen_at
+
+
+def test_reports_from_a_device_a_staff_member_logs_in_from_are_flagged(client, project, channel):
+    rules_make(project, number_mode="full")
+    insider = make_staff(role="consultant", organization=project.organization, projects=[project],
+                         display_name="顾问钱")
+    device = _staff_login_from(client, insider)
+    friend = broker_make(project.organization, name="钱的朋友")
+    _report(project, friend, "13812340001", name="孙先生", device=device)
+    _report(project, friend, "13812340002", device=device)
+    _report(project, broker_make(project.organization, name="别人"), "13812340003", device=uuid.uuid4())
+    [flag] = _kinds(channel, FlagKind.STAFF_DEVICE)
+    assert flag.broker == friend and "顾问钱" in flag.reason and "孙先生" in flag.reason
+    assert flag.reason.startswith("2 reports")
+
+
+def test_a_device_of_another_organisations_staff_is_not_flagged(client, project, channel):
+    rules_make(project, number_mode="full")
+    elsewhere = ProjectFactory(organization=OrganizationFactory(name="别家"))
+    outsider = make_staff(role="consultant", organization=elsewhere.organization, projects=[elsewhere])
+    device = _staff_login_from(client, outsider)
+    _report(project, broker_make(project.organization), "13812340001", device=device)
+    assert _kinds(channel, FlagKind.STAFF_DEVICE) == []
