@@ -24,6 +24,7 @@ urlpatterns: list = [
     path("desk/<int:project_id>/", views.desk, name="desk"),
     path("desk/<int:project_id>/confirm/", views.desk_confirm, name="desk_confirm"),
     path("desk/<int:project_id>/walk-in/", views.desk_walk_in, name="desk_walk_in"),
+    path("desk/<int:project_id>/check-in/", views.desk_check_in, name="desk_check_in"),
     path("desk/<int:project_id>/check-in.png", views.desk_check_in_qr, name="desk_check_in_qr"),
     path("desk/code/<str:visit_code>/", views.desk_code, name="desk_code"),
     path("pool/", views.pool, name="pool"),

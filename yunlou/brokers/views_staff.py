@@ -43,6 +43,7 @@ from yunlou.brokers.services.commissions import commissions_loan_disbursed
 from yunlou.brokers.services.rules import rules_in_force, rules_set
 from yunlou.brokers.services.settlements import settlement_create, settlement_pay
 from yunlou.brokers.services.visits import (
+    CHECK_IN_REFRESH_SECONDS,
     CHECK_IN_TOKEN_SECONDS,
     check_in_token,
     pool_claim,
@@ -295,10 +296,27 @@ def desk_home(request):
     return render(request, "brokers/staff/desk_home.html", {"projects": projects})
 
 
+def _check_in_context(project) -> dict:
+    """The office QR's panel: its image's address changes with every renewal (no cached copy survives one)."""
+    return {"project": project, "check_in_minutes": CHECK_IN_TOKEN_SECONDS // 60,
+            "refresh_seconds": CHECK_IN_REFRESH_SECONDS, "refresh_minutes": CHECK_IN_REFRESH_SECONDS // 60,
+            "issued_at": timezone.now()}
+
+
 def _desk_context(request, project, **extra) -> dict:
-    return {"project": project, "code_form": VisitCodeForm(), "find_form": PhoneFindForm(),
-            "walk_in_form": WalkInForm(), "candidates": None, "check_in_minutes": CHECK_IN_TOKEN_SECONDS // 60,
-            **extra}
+    return {"code_form": VisitCodeForm(), "find_form": PhoneFindForm(), "walk_in_form": WalkInForm(),
+            "candidates": None, **_check_in_context(project), **extra}
+
+
+@staff_required(CONFIRM_VISITS)
+@require_GET
+def desk_check_in(request, project_id: int):
+    """The customer self check-in screen (a tablet or second monitor at the desk): the office QR, renewed on the
+    screen every few minutes; htmx asks for the panel alone."""
+    project = selectors.project_covered(staff=request.staff, project_id=project_id)
+    template = "brokers/staff/_check_in_qr.html" if request.headers.get("HX-Request") \
+        else "brokers/staff/check_in_screen.html"
+    return render(request, template, _check_in_context(project))
 
 
 @staff_required(CONFIRM_VISITS)

@@ -33,9 +33,10 @@ class VisitorMiddleware:
     Ids are ours: a cookie or header counts only when it carries a token we signed (`visitor_token`), so a
     script cannot make up a fresh "returning visitor" per request; each id costs it a real page view first.
 
-    The cookie is written only by showroom pages (they set `request.wants_visitor_cookie`), never by the
-    back office, and with any other cookies a showroom page asked for (`request.showroom_cookies`: name →
-    signed value kept 30 days, or (value, seconds), or None to delete the cookie).
+    The cookie is written only by showroom pages (they set `request.wants_visitor_cookie`) and at login (the
+    browser a person logs in from is recorded: accounts.devices), never by other back-office pages, and with any
+    other cookies a showroom page asked for (`request.showroom_cookies`: name → signed value kept 30 days, or
+    (value, seconds), or None to delete the cookie).
     """
 
     def __init__(self, get_response):

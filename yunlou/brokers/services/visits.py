@@ -189,6 +189,7 @@ def visit_register(*, staff: Staff, project_id: int, customer_name: str, phone: 
 
 
 CHECK_IN_TOKEN_SECONDS = 15 * 60  # the office QR on the desk's screen is renewed well within this
+CHECK_IN_REFRESH_SECONDS = 5 * 60  # how often the desk's screen draws a new one (two missed renewals still work)
 _CHECK_IN_SALT = "brokers.check_in"
 
 

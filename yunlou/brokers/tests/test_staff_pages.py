@@ -2,6 +2,8 @@
 
 import datetime
 import io
+import re
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -411,3 +413,29 @@ def test_finance_records_a_loan_paid_out_and_the_deal_commission_becomes_payable
     assert client.post(url).status_code == 302
     assert CommissionEntry.objects.get().status == "payable"
     assert client.post(url).status_code == 404  # nothing waits any more
+
+
+def test_the_check_in_screen_renews_its_qr_on_its_own(client, project, desk):
+    """The desk's panel and the full check-in screen ask for a new QR every few minutes (htmx), each with an
+    image address of its own, so neither shows a code older than its renewal."""
+    from yunlou.brokers.services.visits import CHECK_IN_REFRESH_SECONDS, CHECK_IN_TOKEN_SECONDS
+
+    assert CHECK_IN_REFRESH_SECONDS * 2 < CHECK_IN_TOKEN_SECONDS  # a missed renewal still leaves a working code
+    _as(client, desk)
+    url = reverse("brokers_staff:desk_check_in", args=[project.pk])
+    for page in (client.get(reverse("brokers_staff:desk", args=[project.pk])), client.get(url)):
+        html = page.content.decode()
+        assert f'hx-get="{url}"' in html and f'hx-trigger="every {CHECK_IN_REFRESH_SECONDS}s"' in html
+        assert "htmx.min.js" in html
+    panel = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert panel.startswith('<figure class="check-in-qr"') and "<html" not in panel
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + datetime.timedelta(minutes=5)):
+        later = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    image = re.compile(r'<img src="([^"]+)"')
+    assert image.search(panel)[1] != image.search(later)[1]
+    assert image.search(later)[1].startswith(reverse("brokers_staff:desk_check_in_qr", args=[project.pk]) + "?at=")
+
+
+def test_another_organisations_desk_cannot_open_the_check_in_screen(client, project, outsider):
+    _as(client, outsider)
+    assert client.get(reverse("brokers_staff:desk_check_in", args=[project.pk])).status_code == 404
