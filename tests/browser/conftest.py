@@ -7,6 +7,22 @@ PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "i
          "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
+def consultation_fill(page, *, name: str, phone: str):
+    """The showroom's consultation form filled as a buyer does: name, number, the SMS code asked for and typed
+    in (read from the console SMS). Returns the form, for more fields and its submit button."""
+    from playwright.sync_api import expect
+
+    from yunlou.accounts.sms import ConsoleSmsBackend
+
+    form = page.locator("#consult form")
+    form.get_by_label("您的称呼").fill(name)
+    form.get_by_label("手机号").fill(phone)
+    form.get_by_role("button", name="获取验证码").click()
+    expect(page.locator("[data-code-sent]")).to_be_visible()
+    form.get_by_label("短信验证码").fill(ConsoleSmsBackend.last_code(phone))
+    return form
+
+
 def _settled_close(context) -> None:
     """Close the browser once its pages have no request in flight: a request the live server is still
     answering while the test database is flushed holds a table lock on SQLite ("database table is locked")."""

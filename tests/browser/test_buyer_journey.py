@@ -9,9 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import staff_login
+from tests.browser.conftest import consultation_fill, staff_login
 from yunlou.accounts.models import User
-from yunlou.accounts.sms import ConsoleSmsBackend
 from yunlou.catalogue.models import Project, Unit
 from yunlou.crm.models import Consultation
 from yunlou.demo.seed import seed_demo
@@ -101,13 +100,7 @@ def test_a_buyer_browses_and_asks_and_the_consultant_sees_the_lead(demo, live_se
     phone.go_back()
 
     # the consultation, with the SMS code
-    form = phone.locator("#consult form")
-    form.get_by_label("您的称呼").fill("李女士")
-    form.get_by_label("手机号").fill(PHONE)
-    form.get_by_role("button", name="获取验证码").click()
-    expect(phone.locator("[data-code-sent]")).to_be_visible()
-    sms = ConsoleSmsBackend.last_code(PHONE)
-    form.get_by_label("短信验证码").fill(sms)
+    form = consultation_fill(phone, name="李女士", phone=PHONE)
     saturday = timezone.localdate() + timedelta(days=(5 - timezone.localdate().weekday()) % 7 or 7)
     form.get_by_label("看房日期").fill(saturday.isoformat())
     form.get_by_label("时间").select_option("10:00")

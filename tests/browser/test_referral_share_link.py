@@ -6,7 +6,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, consultation_fill
 from yunlou.accounts.sms import ConsoleSmsBackend
 from yunlou.brokers.models import Broker, Referral, ReferralStatus
 from yunlou.catalogue.models import Project
@@ -27,13 +27,7 @@ def test_a_visitor_by_the_brokers_link_is_reported_for_him(live_server, browser,
     friend, broker = friend_context.new_page(), broker_context.new_page()
     try:
         friend.goto(f"{live_server.url}/p/{project.pk}/?s={link}")
-        form = friend.locator("#consult form")
-        form.get_by_label("您的称呼").fill("孙女士")
-        form.get_by_label("手机号").fill(FRIEND)
-        form.get_by_role("button", name="获取验证码").click()
-        expect(friend.locator("[data-code-sent]")).to_be_visible()
-        form.get_by_label("短信验证码").fill(ConsoleSmsBackend.last_code(FRIEND))
-        form.get_by_role("button", name="提交").click()
+        consultation_fill(friend, name="孙女士", phone=FRIEND).get_by_role("button", name="提交").click()
         expect(friend.get_by_test_id("consultation-done")).to_be_visible()
         referral = Referral.objects.get(broker=zhao, via_link=True)
         assert referral.status == ReferralStatus.REPORTED and referral.phone == FRIEND

@@ -7,8 +7,8 @@ import os
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import consultation_fill
 from yunlou.accounts.models import User
-from yunlou.accounts.sms import ConsoleSmsBackend
 from yunlou.catalogue.models import Project
 from yunlou.crm.models import Consultation
 from yunlou.crm.services import consultant_rotation_next
@@ -42,13 +42,7 @@ def test_a_visitor_without_a_link_keeps_one_consultant_who_gets_the_consultation
         assert int(phone.get_by_test_id("consultant-card").get_attribute("data-consultant")) == consultant.pk
     phone.screenshot(path=os.path.join(artifacts_dir, "rotation-card-project.png"), full_page=False)
 
-    form = phone.locator("#consult form")
-    form.get_by_label("您的称呼").fill("赵女士")
-    form.get_by_label("手机号").fill(PHONE)
-    form.get_by_role("button", name="获取验证码").click()
-    expect(phone.locator("[data-code-sent]")).to_be_visible()
-    form.get_by_label("短信验证码").fill(ConsoleSmsBackend.last_code(PHONE))
-    form.get_by_role("button", name="提交").click()
+    consultation_fill(phone, name="赵女士", phone=PHONE).get_by_role("button", name="提交").click()
     done = phone.get_by_test_id("consultation-done")
     expect(done).to_contain_text(name)
     phone.screenshot(path=os.path.join(artifacts_dir, "rotation-card-consultation-done.png"))
