@@ -1,6 +1,6 @@
 """The customer self check-in screen at the front desk: a tablet shows the office QR and draws a new one on its
-own (htmx), each one opening the customer's check-in page with a token still valid; the desk's own page, on the
-receptionist's phone, carries the same renewing panel."""
+own (htmx), each one opening the customer's check-in page with a token still valid, and goes to the login page
+when its session ends; the desk's own page, on the receptionist's phone, carries the same renewing panel."""
 
 import io
 import os
@@ -46,6 +46,13 @@ def test_the_check_in_screen_draws_a_new_working_qr_on_its_own(live_server, brow
         assert link.path == f"/b/checkin/{project.pk}/"
         assert check_in_token_valid(project_id=project.pk, token=parse_qs(link.query)["t"][0])
         tablet.screenshot(path=os.path.join(artifacts_dir, "check-in-screen-tablet.png"))
+
+        # The screen's session ends: the next renewal reloads the page onto the login form, rather than leaving
+        # a dead code (or the login form squeezed into the QR's place).
+        tablet.context.clear_cookies()
+        tablet.wait_for_url(lambda url: "/accounts/login/" in url, timeout=10_000)
+        expect(tablet.get_by_label("密码")).to_be_visible()
+        assert tablet.get_by_test_id("check-in-qr").count() == 0
 
         # The customer scans it with his phone: the check-in page opens.
         phone.goto(f"{live_server.url}{link.path}?{link.query}")

@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from yunlou.accounts.models import Membership, Organization, Role, User
 from yunlou.accounts.permissions import ROLE_PERMISSIONS, role_allows
@@ -65,12 +65,20 @@ def request_staff(request: HttpRequest) -> Staff | None:
 
 
 def staff_required(permission: str | None = None):
-    """View decorator: anonymous → login page; non-staff or missing permission → 403."""
+    """View decorator: anonymous → login page; non-staff or missing permission → 403.
+
+    An htmx request (a panel polling on a screen left on, say) whose session has ended gets 401 with
+    `HX-Refresh`: the whole page reloads and lands on the login page, instead of the login page being swapped
+    into the panel and the polling stopping there."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=401)
+                    response["HX-Refresh"] = "true"
+                    return response
                 return redirect_to_login(request.get_full_path())
             staff = request_staff(request)
             if staff is None or (permission and not staff.can(permission)):

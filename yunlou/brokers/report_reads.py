@@ -106,10 +106,10 @@ def report_context(*, user_id: int, project_id: int, now: datetime.datetime,
 
 @dataclass(frozen=True)
 class ReportCheck:
-    own_claim: bool  # the broker's own live claim on the person
-    blocking_claim: bool  # another broker's live claim that excludes him
+    own_claim: bool  # the broker's own live claim on the person (one he typed)
+    blocking_claim: bool  # a live claim that excludes him: another broker's, or one left by his link
     lapsed_claims: bool  # claims whose time is up but are not yet marked expired
-    own_before: bool  # the broker reported the person before (his report expired or lapsed)
+    own_before: bool  # the broker reported (typed) the person before (his report expired or lapsed)
     customer: int | None  # None: no lead, customer or pledged buyer of the project; 0: one who never visited;
     # 1: visited
     today: int  # the broker's reports of the project since the day began
@@ -145,15 +145,16 @@ def _check_sql(vendor: str, mode: str) -> str:
           EXISTS (SELECT 1 FROM {table(Pledge)} c WHERE c.project_id = %(project)s AND {customer}
                      AND c.status <> '{PledgeStatus.REFUNDED}'),
           (SELECT COUNT(*) FROM {table(Referral)} r WHERE %(count_today)s AND r.broker_id = %(broker)s
-              AND r.project_id = %(project)s AND r.reported_at >= %(day_start)s)
-          FROM (SELECT {any_of}(r.claiming AND NOT r.lapsed AND r.broker_id = %(broker)s) AS own,
-                       {any_of}(r.claiming AND NOT r.lapsed AND r.broker_id <> %(broker)s
+              AND r.project_id = %(project)s AND r.reported_at >= %(day_start)s AND NOT r.via_link)
+          FROM (SELECT {any_of}(r.claiming AND NOT r.lapsed AND r.mine) AS own,
+                       {any_of}(r.claiming AND NOT r.lapsed AND NOT r.mine
                                 AND (r.status <> '{reported}' OR r.is_exclusive)) AS blocking,
                        {any_of}(r.claiming AND r.lapsed) AS lapsed,
-                       {any_of}(r.broker_id = %(broker)s
-                                AND (r.status = '{expired}' OR (r.claiming AND r.lapsed))) AS own_before
-                  FROM (SELECT r.broker_id, r.status, r.is_exclusive, r.status IN ({claiming}) AS claiming,
-                               {lapsed} AS lapsed
+                       {any_of}(r.mine AND (r.status = '{expired}' OR (r.claiming AND r.lapsed))) AS own_before
+                  FROM (SELECT r.status, r.is_exclusive, r.status IN ({claiming}) AS claiming, {lapsed} AS lapsed,
+                               -- his own claim is one he typed; one the customer left by his link protects
+                               -- the person from him like anyone's (he may not learn the number by it)
+                               r.broker_id = %(broker)s AND NOT r.via_link AS mine
                           FROM {table(Referral)} r
                          WHERE r.project_id = %(project)s AND r.key_33 = %(key_33)s AND {same}) r) claims"""
 

@@ -27,11 +27,15 @@ def share_code_for(*, owner: User, project: Project) -> ShareCode:
 def consultation_file(*, project: Project, data: ConsultationInput, visitor_id: uuid.UUID | None, ip: str | None,
                       offered_consultant: User | None, link: str = "") -> tuple[Consultation, Referral | None]:
     """购房咨询 (crm's `consultation_submit`); when the visitor came by a broker's share link (`link`, its code),
-    also the broker's report of him (全民经纪). One transaction: the report is judged before the consultation
-    makes him the project's customer, and goes with it when the SMS code is wrong."""
-    with transaction.atomic():
-        referral = link_report(project=project, share_code=link, customer_name=data.name,
-                               phone=data.phone) if link else None
-        consultation = consultation_submit(project=project, data=data, visitor_id=visitor_id, ip=ip,
-                                           offered_consultant=offered_consultant)
-    return consultation, referral
+    also the broker's report of him (全民经纪) — made only once the SMS code has proven the number, and judged
+    before the consultation makes him the project's customer, in the consultation's transaction."""
+    reported: list[Referral] = []
+
+    def report(phone: str) -> None:
+        referral = link_report(project=project, share_code=link, customer_name=data.name, phone=phone)
+        if referral is not None:
+            reported.append(referral)
+
+    consultation = consultation_submit(project=project, data=data, visitor_id=visitor_id, ip=ip,
+                                       offered_consultant=offered_consultant, on_verified=report if link else None)
+    return consultation, (reported[0] if reported else None)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from yunlou.accounts.models import Role, User
 from yunlou.accounts.staff import request_staff
+from yunlou.brokers.models import Broker, BrokerStatus
 from yunlou.catalogue.models import Project
 from yunlou.core import ratelimit
 from yunlou.core.audit import client_ip
@@ -45,8 +46,8 @@ MEMO_COOKIE = "yl_b{}"
 MEMO_SECONDS = 600
 PENDING_COOKIE = "yl_p{}"
 PENDING_SECONDS = 1800
-# A link that binds no consultant (a broker's, 全民经纪): kept so that a number the visitor leaves later is
-# reported for its owner (brokers.services.referrals.link_report). The first such link stands.
+# A broker's link (全民经纪), which binds no consultant: kept so that a number the visitor leaves later is
+# reported for him (brokers.services.referrals.link_report). The first broker's link stands.
 LINK_COOKIE = "yl_l{}"
 LINK_SECONDS = 30 * 86_400
 # New bindings a network may make in an hour: a sales office's wifi sees dozens of buyers, a script thousands.
@@ -102,10 +103,11 @@ def _share_owner(code: str, project: Project) -> tuple[int | None, int | None]:
     return share_id, owner_id
 
 
-def _share_code_exists(code: str, project: Project) -> bool:
-    """Whether the code is anyone's share code for the project (cached as `_share_owner`'s look-up is)."""
-    share_id, _owner_id = _share_owner_row(code, project)
-    return bool(share_id)
+def _is_broker_link(code: str, project: Project) -> bool:
+    """Whether the code is the share code of an active broker of the project's organisation (全民经纪)."""
+    share_id, owner_id = _share_owner_row(code, project)
+    return bool(share_id) and Broker.objects.filter(user_id=owner_id, organization_id=project.organization_id,
+                                                    status=BrokerStatus.ACTIVE, user__is_active=True).exists()
 
 
 def visit_for(request: HttpRequest, project: Project) -> Visit:
@@ -126,7 +128,7 @@ def visit_for(request: HttpRequest, project: Project) -> Visit:
             _memo_write(request, project, held)
     code = request.GET.get("s", "")
     share_id, owner_id = _share_owner(code, project) if code else _pending_share(request, project)
-    if code and share_id is None and not link_code(request, project) and _share_code_exists(code, project):
+    if code and share_id is None and not link_code(request, project) and _is_broker_link(code, project):
         request.showroom_cookies[LINK_COOKIE.format(project.pk)] = (code[:12], LINK_SECONDS)
     # Someone already holds the visitor (first link wins); their own link again renews, now and then.
     if owner_id is not None and (held is None or (held.consultant_id == owner_id and binding_renewal_due(

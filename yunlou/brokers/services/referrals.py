@@ -48,10 +48,11 @@ from yunlou.brokers.report_reads import ReportCheck, report_check, report_contex
 from yunlou.catalogue.models import Project
 from yunlou.core.audit import audit_entry, audit_record
 from yunlou.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, ValidationFailed
-from yunlou.core.phone import mask_phone, masked_key
+from yunlou.core.phone import masked_key
 from yunlou.core.sql import instance_new
 from yunlou.core.text import strip_controls
 from yunlou.crm.models import Customer
+from yunlou.crm.services import project_consultant_ids
 
 NAME_MAX = 30
 MAX_LOCK_ID = 2**31 - 1
@@ -156,10 +157,12 @@ def number_lock(project_id: int, number: ReportedNumber) -> None:
 def referral_create(*, user, project_id: int, customer_name: str, phone: str,
                     intended_visit_at: datetime.datetime | None = None, device_id: uuid.UUID | None = None,
                     ip: str | None = None, now: datetime.datetime | None = None, via_link: bool = False
-                    ) -> Referral:
+                    ) -> Referral | None:
     """报备. Returns the report: `reported` with its visit code, or `rejected` with its reason.
 
-    `via_link`: the customer himself left the number, in full, through the broker's share link (`link_report`).
+    `via_link`: the customer himself left the number, in full, through the broker's share link (`link_report`);
+    such a report is kept only when valid (None otherwise: the broker typed nothing, so there is no attempt to
+    record, and nothing of the refusal is his to learn).
 
     Two reads (`report_reads`), the insert and its audit row: the rest of the rules is Python on what they read.
     """
@@ -192,7 +195,7 @@ def _lock_key_of(raw: str) -> int | None:
 
 
 def _report(*, user, context, customer_name: str, phone: str, intended_visit_at, device_id, ip, now,
-            locked_key: int | None, via_link: bool) -> Referral:
+            locked_key: int | None, via_link: bool) -> Referral | None:
     if context.project is None:
         raise NotFound(_("No such project."), field="project")
     project, broker, rules = context.project, context.broker, context.rules
@@ -228,10 +231,12 @@ def _report(*, user, context, customer_name: str, phone: str, intended_visit_at,
     if check.lapsed_claims:  # their time is up: mark them, so that the unique index sees them gone
         referrals_expire(now=now, among=Referral.objects.filter(project=project, key_33=number.key_33))
     reason = _judge(broker_id=broker.pk, project_id=project.pk, rules=rules, number=number, check=check)
+    if reason and via_link:
+        return None
     referral = instance_new(
         Referral, organization_id=project.organization_id, project=project, broker=broker, rules=rules,
         customer_name=name, number_mode=number.mode,
-        phone_shown=mask_phone(number.full) if via_link else "" if number.full else number.shown, via_link=via_link,
+        phone_shown=link_mask(number.full) if via_link else "" if number.full else number.shown, via_link=via_link,
         phone=number.full, identity_key=number.identity_key, key_full=number.key_full, key_34=number.key_34,
         key_43=number.key_43, key_33=number.key_33, is_exclusive=not rules.visit_is_king,
         intended_visit_at=intended_visit_at, reported_at=now, device_id=device_id, ip=ip,
@@ -275,15 +280,23 @@ def referral_phone_display(referral: Referral) -> str:
     return referral.phone_shown if referral.via_link else referral.phone or referral.phone_shown
 
 
+def link_mask(full: str) -> str:
+    """What a broker sees of a number a customer left through his link: its last four digits. Not 前三后四: with
+    the first three too, trying the 10,000 middles in reports of his own would find the number (the one refused
+    as protected)."""
+    return "*" * 7 + full[-4:]
+
+
 def link_report(*, project: Project, share_code: str, customer_name: str, phone: str,
                 now: datetime.datetime | None = None) -> Referral | None:
     """A visitor who came by a broker's share link leaves his own number (proved by its SMS code, in the
-    caller's transaction): the broker's report of him, judged like any report — a known customer or another's
-    claim refuses it — made in full, shown to the broker masked. None when the link is not an active broker's
-    of this project's organisation or he cannot report now (frozen, the project closed to reports)."""
-    owner = User.objects.filter(share_codes__code=share_code[:12], share_codes__project=project).first() \
-        if share_code else None
-    if owner is None:
+    caller's transaction): the broker's report of him, judged like any report and kept only when valid — a
+    known customer or another's claim leaves nothing — made in full, shown to the broker by its last digits.
+    None also when the link is not an active broker's of this project's organisation (a current consultant's
+    link binds instead), or he cannot report now (frozen, the project closed to reports)."""
+    owner = User.objects.filter(share_codes__code=share_code[:12], share_codes__project=project,
+                                is_active=True).first() if share_code else None
+    if owner is None or owner.pk in project_consultant_ids(project=project):
         return None
     try:
         return referral_create(user=owner, project_id=project.pk, customer_name=customer_name, phone=phone,

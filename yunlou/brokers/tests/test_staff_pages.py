@@ -439,3 +439,10 @@ def test_the_check_in_screen_renews_its_qr_on_its_own(client, project, desk):
 def test_another_organisations_desk_cannot_open_the_check_in_screen(client, project, outsider):
     _as(client, outsider)
     assert client.get(reverse("brokers_staff:desk_check_in", args=[project.pk])).status_code == 404
+
+
+def test_a_panel_polling_after_the_session_ended_asks_the_page_to_reload(client, project):
+    url = reverse("brokers_staff:desk_check_in", args=[project.pk])
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 401 and response["HX-Refresh"] == "true"
+    assert client.get(url).status_code == 302  # a page itself still goes to the login form

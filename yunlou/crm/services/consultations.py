@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -102,7 +103,8 @@ def _binding_for_customer(*, project: Project, customer: Customer, visitor_id, n
 
 @transaction.atomic
 def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id: uuid.UUID | None,
-                        ip: str | None, offered_consultant: User | None = None) -> Consultation:
+                        ip: str | None, offered_consultant: User | None = None,
+                        on_verified: Callable[[str], None] | None = None) -> Consultation:
     """购房咨询: verify the phone by its SMS code, file the question with the bound consultant and tell them.
 
     Creates or updates the project's customer for that phone; a visitor brought by a consultant's link
@@ -110,6 +112,9 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
     otherwise the consultant whose card the visitor was shown (`offered_consultant`, the rotation's choice
     for this visitor) takes them, so the person on the card is the one who calls back. The contact renews
     the binding's 30 days.
+
+    `on_verified(phone)` runs once the phone is proven, in this transaction, before the customer is found or
+    made (a broker's share link reports the visitor there, judged before he becomes the project's customer).
     """
     now = timezone.now()
     phone, unit = _checked(project, data, now)
@@ -117,6 +122,8 @@ def consultation_submit(*, project: Project, data: ConsultationInput, visitor_id
         ratelimit.hit(f"consultation:ip:{ip}", limit=CONSULTATIONS_PER_IP_PER_HOUR, window_seconds=3_600,
                       message=_("Too many questions from your network; please try again later."))
     phone_code_verify(phone=phone, purpose="consultation", code=data.code)
+    if on_verified is not None:
+        on_verified(phone)
 
     customer, is_new = _customer_for_phone(project=project, phone=phone, name=data.name.strip())
     if visitor_id is not None:
