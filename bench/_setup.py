@@ -51,6 +51,19 @@ def django_on_postgres(*, seed: bool = True, with_media: bool = False) -> None:
         seed_demo(with_media=with_media)
 
 
+def log(message: str) -> None:
+    """Progress, to stderr: stdout is for the figures (the JSON line last)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def percentile(samples: list[float], fraction: float, *, digits: int = 1) -> float | None:
+    """The nearest-rank percentile of `samples` (in the unit they are in), or None for none."""
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], digits)
+
+
 def median_ms(samples: list[float]) -> float:
     ordered = sorted(samples)
     middle = len(ordered) // 2

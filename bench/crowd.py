@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._setup import gunicorn_served  # noqa: E402
+from bench._setup import gunicorn_served, log  # noqa: E402
 
 VISITORS = 2000
 CONNECTIONS = 32
@@ -41,9 +41,6 @@ CHECKS_PER_SECOND = 10
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 CARD = re.compile(rb'data-consultant="(\d+)"')
 
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def get(url: str, cookie: str = "", address: str = "") -> tuple[bytes, list[str]]:

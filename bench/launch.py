@@ -69,7 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import uvloop  # noqa: E402
 
-from bench._setup import ensure_database, free_port, gunicorn_served  # noqa: E402
+from bench._setup import ensure_database, free_port, gunicorn_served, log, percentile  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_LAUNCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yunlou_bench_launch")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -87,15 +87,6 @@ REQUEST_TIMEOUT_SECONDS = 600  # a tap waits in the listen queue as long as the 
 TARGETS_ZERO = ("double_sold", "over_limit", "reserved_sold")
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(samples: list[float], fraction: float) -> float | None:
-    if not samples:
-        return None
-    ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
 
 
 # ------------------------------------------------------------------------------------------------ seeding

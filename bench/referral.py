@@ -45,20 +45,13 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._setup import log, percentile  # noqa: E402
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_referral")
 BATCH = 5000
 TARGET_PER_S = 500
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(samples: list[float], fraction: float) -> float | None:
-    if not samples:
-        return None
-    ordered = sorted(samples)
-    return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000, 2)
 
 
 def _admin(url: str):
@@ -240,7 +233,7 @@ def run_pass(*, mode: str, phones: list[str], world: dict, profile: bool, thread
                 begun = time.perf_counter()
                 referral = referral_create(user=users[index % len(users)], project_id=project_id,
                                            customer_name=f"新客{index}", phone=phone)
-                mine.append(time.perf_counter() - begun)
+                mine.append((time.perf_counter() - begun) * 1000)
                 rejected += referral.status == ReferralStatus.REJECTED
                 with lock:
                     counts["done"] += 1
@@ -276,7 +269,7 @@ def run_pass(*, mode: str, phones: list[str], world: dict, profile: bool, thread
         log(out.getvalue())
     return {"mode": str(mode), "threads": threads, "reports": len(typed), "rejected": counts["rejected"],
             "seconds": round(elapsed, 2), "reports_per_s": round(len(typed) / elapsed, 1),
-            "p50_ms": percentile(samples, 0.5), "p99_ms": percentile(samples, 0.99),
+            "p50_ms": percentile(samples, 0.5, digits=2), "p99_ms": percentile(samples, 0.99, digits=2),
             # this process's own CPU per report (Python and the ORM); the rest of the wall time is the database
             "python_cpu_ms": round(cpu / len(typed) * 1000, 2),
             "round_trips_per_report": len(captured.captured_queries)}

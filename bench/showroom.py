@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._setup import django_on_postgres, median_ms  # noqa: E402
+from bench._setup import django_on_postgres, log, median_ms  # noqa: E402
 from bench.first_view import first_view_figures  # noqa: E402
 
 ROUNDS = 200
@@ -50,9 +50,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 GZIPPABLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml")
 MEDIA_ATTRIBUTES = {"img": ("src", "srcset", "data-src"), "video": ("src", "poster"), "source": ("src", "srcset")}
 
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 class PageAssets(HTMLParser):
