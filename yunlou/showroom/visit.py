@@ -104,10 +104,15 @@ def _share_owner(code: str, project: Project) -> tuple[int | None, int | None]:
 
 
 def _is_broker_link(code: str, project: Project) -> bool:
-    """Whether the code is the share code of an active broker of the project's organisation (全民经纪)."""
+    """Whether the code is the share code of an active broker of the project's organisation (全民经纪). Asked at
+    a broker link's every first view (a poster in a WeChat group): kept like the code itself; a broker frozen
+    meanwhile is caught when the report is made (brokers.services.referrals.link_report)."""
     share_id, owner_id = _share_owner_row(code, project)
-    return bool(share_id) and Broker.objects.filter(user_id=owner_id, organization_id=project.organization_id,
-                                                    status=BrokerStatus.ACTIVE, user__is_active=True).exists()
+    if not share_id:
+        return False
+    return _share_codes_here.get(f"broker-link:{project.organization_id}:{owner_id}", lambda: Broker.objects.filter(
+        user_id=owner_id, organization_id=project.organization_id, status=BrokerStatus.ACTIVE,
+        user__is_active=True).exists())
 
 
 def visit_for(request: HttpRequest, project: Project) -> Visit:
